@@ -1,0 +1,22 @@
+package io.paipa.core;
+
+/**
+ * Receives the outputs of a {@link FanOutHandler} or a {@link StreamHandler}.
+ *
+ * <p>Outputs are buffered by the worker and handed to the next step in batches; an
+ * emit can block when the next step's queue is full (that is the back-pressure). When
+ * the pipeline aborts while a handler emits, {@code emit} throws an unchecked exception
+ * that the handler should let pass.
+ *
+ * @param <O> the output type
+ */
+@FunctionalInterface
+public interface Emitter<O> {
+
+	/**
+	 * Passes one output to the next step.
+	 * @param item the output, not {@code null}
+	 */
+	void emit(O item);
+
+}

@@ -1,0 +1,637 @@
+package io.paipa.core;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import io.paipa.core.internal.Execution;
+import io.paipa.core.internal.InlineRunner;
+import io.paipa.core.internal.PipelineDefinition;
+import io.paipa.core.internal.StepDefinition;
+import io.paipa.core.internal.Threads;
+import io.paipa.core.internal.Types;
+
+/**
+ * An ordered list of steps, each with its own worker threads, joined by bounded queues.
+ * Built with {@link #builder(String)}; the output type of each step is the input type of
+ * the next.
+ *
+ * <p>Two ways to run it:
+ * <ul>
+ * <li>batch: {@link #run(Iterable)} pulls a finite source lazily, blocks until every item
+ * has left the pipeline, ends every worker thread and returns a {@link PipelineResult};
+ * <li>continuous: {@link #start()}, feed it through {@link #input()} (or let it drain a
+ * {@link BlockingQueue} with {@link #start(BlockingQueue)}), and {@link #stop()} it.
+ * </ul>
+ * A pipeline runs once at a time; after a run has ended it can run again.
+ *
+ * <p>Items in flight are bounded: a step holds at most its queue capacity plus its worker
+ * count, waiting or in hand, so with one-to-one steps the pipeline holds at most the sum
+ * of those over its steps, whatever the size of the input. Stream steps hold what their
+ * handler keeps on top of that (a chunk's partial list per worker).
+ *
+ * @param <I> the type of the pipeline's input items
+ */
+public final class Pipeline<I> {
+
+	private final PipelineDefinition definition;
+
+	private final int[] workers;
+
+	private final Object lifecycle = new Object();
+
+	private final Input input = new Input();
+
+	private volatile Execution current;
+
+	private Pipeline(PipelineDefinition definition) {
+		this.definition = definition;
+		this.workers = definition.steps().stream().mapToInt(StepDefinition::workers).toArray();
+	}
+
+	/**
+	 * Starts building a pipeline.
+	 * @param <I> the type of the pipeline's input items
+	 * @param name the pipeline's name, used in thread names, logs and metrics
+	 * @return a builder
+	 */
+	public static <I> Builder<I, I> builder(String name) {
+		return new Builder<>(name);
+	}
+
+	/**
+	 * Returns the pipeline's name.
+	 * @return the name
+	 */
+	public String name() {
+		return this.definition.name();
+	}
+
+	/**
+	 * Returns the names of the steps in order.
+	 * @return the step names
+	 */
+	public List<String> stepNames() {
+		return this.definition.steps().stream().map(StepDefinition::name).toList();
+	}
+
+	/**
+	 * Returns the state of the current or last run.
+	 * @return the state, {@code NEW} before the first run
+	 */
+	public PipelineState state() {
+		Execution execution = this.current;
+		return (execution != null) ? execution.state() : PipelineState.NEW;
+	}
+
+	/**
+	 * Tells whether a run is going on (running or draining).
+	 * @return {@code true} while running or draining
+	 */
+	public boolean isRunning() {
+		PipelineState state = state();
+		return state == PipelineState.RUNNING || state == PipelineState.DRAINING;
+	}
+
+	/**
+	 * Runs the pipeline over a finite source, in batch mode; see {@link #run(Iterator)}.
+	 * @param source the items
+	 * @return the result
+	 */
+	public PipelineResult run(Iterable<? extends I> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		return run(source.iterator());
+	}
+
+	/**
+	 * Runs the pipeline over a stream, in batch mode, and closes the stream.
+	 * @param source the items
+	 * @return the result
+	 */
+	public PipelineResult run(Stream<? extends I> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		try (source) {
+			return run(source.iterator());
+		}
+	}
+
+	/**
+	 * Runs the pipeline over a finite source, in batch mode. A source thread pulls the
+	 * iterator only as fast as the first queue has room, so a source larger than memory
+	 * works. Blocks until every item has left the pipeline and every worker thread has
+	 * ended. The error policy defaults to {@link ErrorPolicy#FAIL}.
+	 * @param source the items; never {@code null} items
+	 * @return the result
+	 * @throws PipelineFailedException when a step failed under the fail policy, a worker
+	 * could not be opened, workers died too often, or the source threw
+	 * @throws IllegalStateException when the pipeline is running already
+	 */
+	public PipelineResult run(Iterator<? extends I> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		return begin(Execution.Mode.BATCH).runBatch(source);
+	}
+
+	/**
+	 * Runs the same steps in the caller's thread, without queues or worker threads: the
+	 * original paipa's co-routine pipeline. Useful for tests, debugging and profiling:
+	 * each step's count, handler time and items per second are in the result. Worker
+	 * counts and capacities are ignored; retries and error policies apply. At most one
+	 * stream step other than the built-in {@code chunk} is supported, and chunks ignore
+	 * their max-wait.
+	 * @param source the items
+	 * @return the result
+	 * @throws PipelineFailedException when a step failed under the fail policy
+	 */
+	public PipelineResult runInline(Iterable<? extends I> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		return InlineRunner.run(this.definition, source.iterator());
+	}
+
+	/**
+	 * Starts the pipeline in continuous mode, fed through {@link #input()}. Returns once
+	 * every worker has opened its handler. The error policy defaults to
+	 * {@link ErrorPolicy#SKIP}.
+	 * @throws PipelineFailedException when a worker could not be opened
+	 * @throws IllegalStateException when the pipeline is running already
+	 */
+	public void start() {
+		start(null);
+	}
+
+	/**
+	 * Starts the pipeline in continuous mode, draining the given queue (the caller keeps
+	 * owning it: items still in it at {@link #stop()} stay there) as well as accepting
+	 * items through {@link #input()}.
+	 * @param source the queue to drain, or {@code null} for none
+	 * @throws PipelineFailedException when a worker could not be opened
+	 * @throws IllegalStateException when the pipeline is running already
+	 */
+	public void start(BlockingQueue<? extends I> source) {
+		begin(Execution.Mode.CONTINUOUS).startContinuous(source);
+	}
+
+	private Execution begin(Execution.Mode mode) {
+		synchronized (this.lifecycle) {
+			Execution execution = this.current;
+			if (execution != null && !execution.state().isTerminal()) {
+				throw new IllegalStateException("Pipeline '" + name() + "' is already running ("
+						+ execution.state().name().toLowerCase() + ", "
+						+ execution.mode().name().toLowerCase() + "); "
+						+ ((execution.mode() == Execution.Mode.BATCH)
+								? "wait for run(...) to return before running it again"
+								: "stop() it before running it again"));
+			}
+			int[] counts;
+			synchronized (this.workers) {
+				counts = this.workers.clone();
+			}
+			execution = new Execution(this.definition, counts, mode);
+			this.current = execution;
+			return execution;
+		}
+	}
+
+	/**
+	 * Returns the input of the continuous pipeline. The same object serves every start;
+	 * it refuses items while the pipeline is not running.
+	 * @return the input
+	 */
+	public PipelineInput<I> input() {
+		return this.input;
+	}
+
+	/**
+	 * Stops a continuous pipeline within the configured shutdown timeout.
+	 * @return the result
+	 * @see #stop(Duration)
+	 */
+	public PipelineResult stop() {
+		return stop(this.definition.shutdownTimeout());
+	}
+
+	/**
+	 * Stops a continuous pipeline: intake stops at once, queued and in-flight items are
+	 * finished for up to {@code timeout}; then the queues are aborted, workers are
+	 * interrupted, and whatever could not be finished goes to the dead-letter handler.
+	 * Returns within the timeout plus about a second even when a handler ignores
+	 * interrupts; such workers are named in the log and the result, and the items they
+	 * hold are counted as abandoned. Calling it again returns the same result.
+	 * @param timeout the longest time to drain
+	 * @return the result
+	 * @throws IllegalStateException when the pipeline was never started, or its last run
+	 * was a batch run
+	 */
+	public PipelineResult stop(Duration timeout) {
+		Objects.requireNonNull(timeout, "timeout must not be null");
+		Execution execution = this.current;
+		if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
+			throw new IllegalStateException("Pipeline '" + name() + "' was not started; stop() ends what start() began");
+		}
+		return execution.stop(timeout);
+	}
+
+	/**
+	 * Changes the number of workers of a step. While running, new workers start at once,
+	 * and removed ones leave after handing on their current batch: no item is lost or
+	 * processed twice. The count also applies to later runs.
+	 * @param step the step's name
+	 * @param workers the new count, at least 1
+	 * @throws IllegalArgumentException when there is no such step or the count is below 1
+	 */
+	public void scale(String step, int workers) {
+		int index = this.definition.indexOf(step);
+		if (index < 0) {
+			throw new IllegalArgumentException(
+					"Pipeline '" + name() + "' has no step '" + step + "'; its steps are " + stepNames());
+		}
+		if (workers < 1) {
+			throw new IllegalArgumentException("Step '" + step + "': workers must be at least 1 but was " + workers);
+		}
+		synchronized (this.workers) {
+			this.workers[index] = workers;
+			Execution execution = this.current;
+			if (execution != null) {
+				execution.scale(index, workers);
+			}
+		}
+	}
+
+	/**
+	 * Returns the pipeline as it is now: state, totals, and per step the workers, queue,
+	 * counts and utilization. Cheap enough to call from gauges and health checks.
+	 * @return the snapshot
+	 */
+	public PipelineSnapshot snapshot() {
+		Execution execution = this.current;
+		if (execution != null) {
+			return execution.snapshot();
+		}
+		List<StepSnapshot> steps = new ArrayList<>();
+		for (int i = 0; i < this.definition.steps().size(); i++) {
+			StepDefinition step = this.definition.steps().get(i);
+			steps.add(new StepSnapshot(step.name(), step.kind(),
+					Types.name(step.inputType()),
+					Types.name(step.outputType()), this.workers[i], 0, 0, 0,
+					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0));
+		}
+		return new PipelineSnapshot(name(), PipelineState.NEW, 0, 0, 0, 0, 0, List.copyOf(steps), null);
+	}
+
+	@Override
+	public String toString() {
+		return "Pipeline '" + name() + "' " + stepNames();
+	}
+
+	private final class Input implements PipelineInput<I> {
+
+		@Override
+		public void put(I item) throws InterruptedException {
+			accept(item, null, -1);
+		}
+
+		@Override
+		public void put(I item, CompletionCallback onComplete) throws InterruptedException {
+			accept(item, Objects.requireNonNull(onComplete, "onComplete must not be null"), -1);
+		}
+
+		@Override
+		public boolean offer(I item, Duration timeout) throws InterruptedException {
+			return accept(item, null, Math.max(0, timeout.toNanos()));
+		}
+
+		@Override
+		public boolean offer(I item, Duration timeout, CompletionCallback onComplete) throws InterruptedException {
+			return accept(item, Objects.requireNonNull(onComplete, "onComplete must not be null"),
+					Math.max(0, timeout.toNanos()));
+		}
+
+		@Override
+		public boolean isAccepting() {
+			Execution execution = Pipeline.this.current;
+			return execution != null && execution.mode() == Execution.Mode.CONTINUOUS
+					&& execution.state() == PipelineState.RUNNING;
+		}
+
+		private boolean accept(I item, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
+			Objects.requireNonNull(item, "item must not be null");
+			Execution execution = Pipeline.this.current;
+			if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
+				throw new PipelineClosedException("Pipeline '" + name() + "' is not running; start() it first");
+			}
+			return execution.accept(item, callback, timeoutNanos);
+		}
+
+		@Override
+		public String toString() {
+			return "PipelineInput of '" + name() + "'";
+		}
+
+	}
+
+	/**
+	 * Builds a {@link Pipeline}. Steps are added in order; each step method returns a
+	 * builder typed by the step's output, so the compiler checks that neighbouring steps
+	 * fit.
+	 *
+	 * @param <I> the pipeline's input type
+	 * @param <O> the output type of the last step added
+	 */
+	public static final class Builder<I, O> {
+
+		private final String name;
+
+		private final List<PendingStep> steps = new ArrayList<>();
+
+		private int queueCapacity = 64;
+
+		private Integer inputCapacity;
+
+		private ErrorPolicy errorPolicy;
+
+		private RetryPolicy retry;
+
+		private DeadLetterHandler deadLetterHandler = DeadLetterHandler.logging();
+
+		private final List<PipelineListener> listeners = new ArrayList<>();
+
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		private Duration progressInterval = Duration.ZERO;
+
+		private int maxRestarts = 10;
+
+		private Builder(String name) {
+			if (name == null || name.isBlank()) {
+				throw new IllegalArgumentException("Pipeline name must not be empty");
+			}
+			this.name = name;
+		}
+
+		/**
+		 * Adds a one-to-one step with one worker.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> step(String name, StepHandler<? super O, ? extends R> handler) {
+			return step(name, handler, null);
+		}
+
+		/**
+		 * Adds a one-to-one step.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @param spec sets the step's workers, capacity, error handling and options
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> step(String name, StepHandler<? super O, ? extends R> handler,
+				Consumer<StepSpec> spec) {
+			return add(name, StepKind.ONE_TO_ONE, handler, StepHandler.class, spec);
+		}
+
+		/**
+		 * Adds a fan-out step with one worker.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> fanOut(String name, FanOutHandler<? super O, ? extends R> handler) {
+			return fanOut(name, handler, null);
+		}
+
+		/**
+		 * Adds a fan-out step.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @param spec sets the step's workers, capacity, error handling and options
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> fanOut(String name, FanOutHandler<? super O, ? extends R> handler,
+				Consumer<StepSpec> spec) {
+			return add(name, StepKind.FAN_OUT, handler, FanOutHandler.class, spec);
+		}
+
+		/**
+		 * Adds a stream step with one worker.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> stream(String name, StreamHandler<? super O, ? extends R> handler) {
+			return stream(name, handler, null);
+		}
+
+		/**
+		 * Adds a stream step.
+		 * @param <R> the step's output type
+		 * @param name the step's name, unique in the pipeline
+		 * @param handler the handler
+		 * @param spec sets the step's workers, capacity, error handling and options
+		 * @return this builder, typed by the step's output
+		 */
+		public <R> Builder<I, R> stream(String name, StreamHandler<? super O, ? extends R> handler,
+				Consumer<StepSpec> spec) {
+			return add(name, StepKind.STREAM, handler, StreamHandler.class, spec);
+		}
+
+		@SuppressWarnings("unchecked")
+		private <R> Builder<I, R> add(String stepName, StepKind kind, Object handler, Class<?> type,
+				Consumer<StepSpec> customizer) {
+			if (stepName == null || stepName.isBlank()) {
+				throw new IllegalArgumentException("Pipeline '" + this.name + "': step name must not be empty");
+			}
+			Objects.requireNonNull(handler, () -> "Step '" + stepName + "': handler must not be null");
+			for (PendingStep step : this.steps) {
+				if (step.name.equals(stepName)) {
+					throw new IllegalArgumentException(
+							"Pipeline '" + this.name + "': step name '" + stepName + "' is used twice");
+				}
+			}
+			StepSpec spec = new StepSpec();
+			if (customizer != null) {
+				customizer.accept(spec);
+			}
+			if (spec.workers < 1) {
+				throw new IllegalArgumentException(
+						"Step '" + stepName + "': workers must be at least 1 but was " + spec.workers);
+			}
+			if (spec.queueCapacity != null && spec.queueCapacity < 1) {
+				throw new IllegalArgumentException(
+						"Step '" + stepName + "': queue capacity must be at least 1 but was " + spec.queueCapacity);
+			}
+			if (spec.virtualThreads && !Threads.virtualThreadsSupported()) {
+				throw new IllegalArgumentException("Step '" + stepName
+						+ "': virtual threads need Java 21 or later, but this is Java "
+						+ Runtime.version().feature() + "; run on a newer Java or turn virtual threads off");
+			}
+			this.steps.add(new PendingStep(stepName, kind, handler, type, spec));
+			return (Builder<I, R>) this;
+		}
+
+		/**
+		 * Sets the default capacity of the queue in front of each step (default 64).
+		 * @param capacity at least 1
+		 * @return this builder
+		 */
+		public Builder<I, O> queueCapacity(int capacity) {
+			if (capacity < 1) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': queue capacity must be at least 1 but was " + capacity);
+			}
+			this.queueCapacity = capacity;
+			return this;
+		}
+
+		/**
+		 * Sets the capacity of a continuous pipeline's input queue (default: the first
+		 * step's queue capacity).
+		 * @param capacity at least 1
+		 * @return this builder
+		 */
+		public Builder<I, O> inputCapacity(int capacity) {
+			if (capacity < 1) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': input capacity must be at least 1 but was " + capacity);
+			}
+			this.inputCapacity = capacity;
+			return this;
+		}
+
+		/**
+		 * Sets the error policy of every step without its own (default: fail in batch
+		 * runs, skip in continuous ones).
+		 * @param policy the policy
+		 * @return this builder
+		 */
+		public Builder<I, O> onError(ErrorPolicy policy) {
+			this.errorPolicy = Objects.requireNonNull(policy, "policy must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets the retry policy of every step without its own (default: no retry).
+		 * @param retry the retry policy
+		 * @return this builder
+		 */
+		public Builder<I, O> retry(RetryPolicy retry) {
+			this.retry = Objects.requireNonNull(retry, "retry must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets where items that cannot be processed go (default: logged at WARN).
+		 * @param handler the dead-letter handler
+		 * @return this builder
+		 */
+		public Builder<I, O> deadLetterHandler(DeadLetterHandler handler) {
+			this.deadLetterHandler = Objects.requireNonNull(handler, "handler must not be null");
+			return this;
+		}
+
+		/**
+		 * Adds a listener for the pipeline's events.
+		 * @param listener the listener
+		 * @return this builder
+		 */
+		public Builder<I, O> listener(PipelineListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets how long {@link Pipeline#stop()} drains, and how long a failed run waits for
+		 * its workers to end (default 30 s).
+		 * @param timeout zero or more
+		 * @return this builder
+		 */
+		public Builder<I, O> shutdownTimeout(Duration timeout) {
+			Objects.requireNonNull(timeout, "timeout must not be null");
+			if (timeout.isNegative()) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': shutdown timeout must not be negative but was " + timeout);
+			}
+			this.shutdownTimeout = timeout;
+			return this;
+		}
+
+		/**
+		 * Sets how often a progress line is logged at INFO (default: zero, never).
+		 * @param interval the interval; zero turns the log off
+		 * @return this builder
+		 */
+		public Builder<I, O> progressInterval(Duration interval) {
+			Objects.requireNonNull(interval, "interval must not be null");
+			if (interval.isNegative()) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': progress interval must not be negative but was " + interval);
+			}
+			this.progressInterval = interval;
+			return this;
+		}
+
+		/**
+		 * Sets how many times the workers of one step may die of an unexpected error and be
+		 * replaced in one run before the pipeline fails (default 10).
+		 * @param maxRestarts zero or more
+		 * @return this builder
+		 */
+		public Builder<I, O> maxRestarts(int maxRestarts) {
+			if (maxRestarts < 0) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': max restarts must not be negative but was " + maxRestarts);
+			}
+			this.maxRestarts = maxRestarts;
+			return this;
+		}
+
+		/**
+		 * Builds the pipeline.
+		 * @return the pipeline, typed by its input
+		 * @throws IllegalArgumentException when no step was added
+		 */
+		public Pipeline<I> build() {
+			if (this.steps.isEmpty()) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "' has no steps; add at least one with step(...)");
+			}
+			List<StepDefinition> definitions = new ArrayList<>();
+			for (PendingStep step : this.steps) {
+				definitions.add(step.toDefinition(this.queueCapacity));
+			}
+			int firstCapacity = definitions.get(0).queueCapacity();
+			PipelineDefinition definition = new PipelineDefinition(this.name, List.copyOf(definitions),
+					(this.inputCapacity != null) ? this.inputCapacity : firstCapacity, this.errorPolicy, this.retry,
+					this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout, this.progressInterval,
+					this.maxRestarts);
+			return new Pipeline<>(definition);
+		}
+
+		private record PendingStep(String name, StepKind kind, Object handler, Class<?> type, StepSpec spec) {
+
+			StepDefinition toDefinition(int defaultCapacity) {
+				Type[] types = Types.resolve(this.handler, this.type);
+				return new StepDefinition(this.name, this.kind, this.handler, this.spec.workers,
+						(this.spec.queueCapacity != null) ? this.spec.queueCapacity : defaultCapacity,
+						this.spec.onError, this.spec.retry, Collections.unmodifiableMap(new LinkedHashMap<>(this.spec.options)),
+						this.spec.virtualThreads, (this.spec.inputType != null) ? this.spec.inputType : types[0],
+						(this.spec.outputType != null) ? this.spec.outputType : types[1]);
+			}
+
+		}
+
+	}
+
+}

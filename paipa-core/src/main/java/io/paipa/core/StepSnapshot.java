@@ -1,0 +1,25 @@
+package io.paipa.core;
+
+/**
+ * A step as it is now, read without stopping it.
+ *
+ * @param name the step's name
+ * @param kind the step's kind
+ * @param inputType the item type the step takes, as declared or resolved
+ * @param outputType the item type the step emits
+ * @param workersConfigured the worker count the step should have
+ * @param workersAlive the worker threads running now
+ * @param workersBusy the workers inside the handler now
+ * @param queueDepth the items waiting in the step's input queue
+ * @param queueCapacity that queue's bound
+ * @param stats the step's counts so far
+ * @param utilization the share of worker time spent in the handler over the last
+ * seconds, 0 to 1
+ * @param longestBusyNanos how long the busiest worker has been on its current item, 0
+ * when none is busy
+ */
+public record StepSnapshot(String name, StepKind kind, String inputType, String outputType, int workersConfigured,
+		int workersAlive, int workersBusy, int queueDepth, int queueCapacity, StepStats stats, double utilization,
+		long longestBusyNanos) {
+
+}

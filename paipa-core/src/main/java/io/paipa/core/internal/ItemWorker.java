@@ -1,0 +1,175 @@
+package io.paipa.core.internal;
+
+import java.util.Objects;
+
+import io.paipa.core.Emitter;
+import io.paipa.core.ErrorPolicy;
+import io.paipa.core.FanOutHandler;
+import io.paipa.core.ItemOutcome;
+import io.paipa.core.PipelineFailedException;
+import io.paipa.core.StepHandler;
+
+/**
+ * The worker of a {@link StepHandler} or {@link FanOutHandler} step: takes a batch (what
+ * is there, never waiting to fill it), runs the handler item by item with retries in
+ * place, and hands the outputs on as one batch before it takes the next.
+ */
+final class ItemWorker extends Worker {
+
+	private final boolean fanOut;
+
+	private final FanOutEmitter emitter;
+
+	ItemWorker(StepRuntime step, int index, Worker predecessor) {
+		super(step, index, predecessor);
+		this.fanOut = step.definition.handler() instanceof FanOutHandler;
+		this.emitter = this.fanOut ? new FanOutEmitter() : null;
+	}
+
+	@Override
+	Exit work() throws Exception {
+		final BatchQueue input = this.step.input;
+		while (true) {
+			if (this.inPos >= this.inLen) {
+				publish();
+				this.out.flush();
+				if (this.leaving) {
+					return Exit.LEFT;
+				}
+				int n = input.take(this.in, batchLimit(), this.toRelease, this, -1);
+				this.toRelease = 0;
+				if (n < 0) {
+					return exitFor(n);
+				}
+				this.inPos = 0;
+				this.inLen = n;
+				this.toRelease = n;
+			}
+			processCurrent();
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private void processCurrent() throws Exception {
+		final Object raw = this.in[this.inPos];
+		final Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
+		final Object item = (envelope != null) ? envelope.item : raw;
+		final StepRuntime step = this.step;
+		final Listeners listeners = this.execution.listeners;
+		int attempt = 1;
+		while (true) {
+			long start = System.nanoTime();
+			setBusy(start);
+			Object result = null;
+			Exception failure = null;
+			try {
+				if (this.fanOut) {
+					this.emitter.envelope = envelope;
+					((FanOutHandler) this.handler).process(item, this.emitter);
+				}
+				else {
+					result = ((StepHandler) this.handler).process(item);
+				}
+			}
+			catch (Abort ex) {
+				throw ex;
+			}
+			catch (Exception ex) {
+				failure = ex;
+			}
+			setBusy(0);
+			long nanos = recordItemNanos(System.nanoTime() - start);
+			if (failure == null) {
+				this.in[this.inPos++] = null;
+				if (this.fanOut) {
+					this.processed++;
+					Tracked.settle(envelope);
+					if (listeners.active) {
+						listeners.itemProcessed(step.name(), ItemOutcome.PROCESSED, nanos);
+					}
+				}
+				else if (result == null && !step.last) {
+					this.dropped++;
+					Tracked.settle(envelope);
+					if (listeners.active) {
+						listeners.itemProcessed(step.name(), ItemOutcome.DROPPED, nanos);
+					}
+				}
+				else {
+					this.processed++;
+					if (envelope != null) {
+						envelope.item = result;
+						this.out.add(envelope);
+					}
+					else {
+						this.out.add(result);
+					}
+					if (listeners.active) {
+						listeners.itemProcessed(step.name(), ItemOutcome.PROCESSED, nanos);
+					}
+				}
+				return;
+			}
+			if (this.execution.isAborted()) {
+				throw Abort.INSTANCE;
+			}
+			if (attempt < step.retry.maxAttempts()) {
+				this.retried++;
+				if (listeners.active) {
+					listeners.itemProcessed(step.name(), ItemOutcome.RETRIED, nanos);
+				}
+				if (!this.execution.pause(step.retry.backoffNanos(attempt))) {
+					throw Abort.INSTANCE;
+				}
+				attempt++;
+				continue;
+			}
+			this.failed++;
+			if (listeners.active) {
+				listeners.itemProcessed(step.name(), ItemOutcome.FAILED, nanos);
+			}
+			this.in[this.inPos++] = null;
+			if (step.policy == ErrorPolicy.SKIP) {
+				this.execution.deadLetter(step.index, item, failure, attempt, envelope);
+				return;
+			}
+			step.counters.abandoned.increment();
+			this.execution.fail(new PipelineFailedException(this.execution.name(), step.name(), item,
+					"handler failed after " + attempt + " attempt(s)", failure));
+			throw Abort.INSTANCE;
+		}
+	}
+
+	@Override
+	void onDeath(Throwable error) {
+		if (this.inPos < this.inLen) {
+			Object raw = this.in[this.inPos];
+			this.in[this.inPos++] = null;
+			this.failed++;
+			publish();
+			this.execution.deadLetter(this.step.index, Tracked.unwrap(raw), error, 1,
+					(raw instanceof Tracked tracked) ? tracked : null);
+		}
+	}
+
+	/** Wraps each output in the input's tracker, when the input is tracked. */
+	private final class FanOutEmitter implements Emitter<Object> {
+
+		Tracked envelope;
+
+		@Override
+		public void emit(Object item) {
+			Objects.requireNonNull(item, () -> "Step '" + ItemWorker.this.step.name() + "' emitted null");
+			Tracked envelope = this.envelope;
+			if (envelope != null) {
+				envelope.tracker.retain();
+				ItemWorker.this.out.add(envelope.tracker.wrap(item));
+			}
+			else {
+				ItemWorker.this.out.add(item);
+			}
+		}
+
+	}
+
+}

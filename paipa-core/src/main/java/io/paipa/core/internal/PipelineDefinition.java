@@ -1,0 +1,28 @@
+package io.paipa.core.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.paipa.core.DeadLetterHandler;
+import io.paipa.core.ErrorPolicy;
+import io.paipa.core.PipelineListener;
+import io.paipa.core.RetryPolicy;
+
+/**
+ * A pipeline as built: immutable. {@code errorPolicy} is {@code null} when it follows the
+ * mode (fail in batch runs, skip in continuous ones).
+ */
+public record PipelineDefinition(String name, List<StepDefinition> steps, int inputCapacity, ErrorPolicy errorPolicy,
+		RetryPolicy retry, DeadLetterHandler deadLetterHandler, List<PipelineListener> listeners,
+		Duration shutdownTimeout, Duration progressInterval, int maxRestarts) {
+
+	public int indexOf(String step) {
+		for (int i = 0; i < this.steps.size(); i++) {
+			if (this.steps.get(i).name().equals(step)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+}
