@@ -189,12 +189,11 @@ public final class Pipeline<I> {
 								? "wait for run(...) to return before running it again"
 								: "stop() it before running it again"));
 			}
-			int[] counts;
 			synchronized (this.workers) {
-				counts = this.workers.clone();
+				// under the workers' lock: a concurrent scale() applies to this run or the next
+				execution = new Execution(this.definition, this.workers.clone(), mode);
+				this.current = execution;
 			}
-			execution = new Execution(this.definition, counts, mode);
-			this.current = execution;
 			return execution;
 		}
 	}

@@ -3,9 +3,12 @@ package io.paipa.core;
 /**
  * Thrown by {@link Pipeline#run(Iterable)} (and kept in the {@link PipelineResult} of a
  * continuous pipeline) when the pipeline failed: a step's handler failed under
- * {@link ErrorPolicy#FAIL}, a worker could not be opened, or a step's workers died
- * more often than the restart limit allows. The cause is the first failure; failures
- * that happened while the pipeline was stopping are attached as suppressed exceptions.
+ * {@link ErrorPolicy#FAIL}, a worker could not be opened, a step's workers died more
+ * often than the restart limit allows, or the source threw. The cause is the first
+ * failure. Failures of other workers that happened before the pipeline had stopped them
+ * are attached as suppressed exceptions (interrupts caused by the stop are not), and so
+ * is a note naming the worker threads that did not end within the shutdown timeout.
+ * {@link Pipeline#snapshot()} still shows the failed run's counts.
  */
 public class PipelineFailedException extends RuntimeException {
 

@@ -1,5 +1,6 @@
 package io.paipa.core.internal;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -209,10 +210,12 @@ public final class BatchQueue {
 	 * @param interruptible whether an interrupt ends the wait (the interrupt flag is then
 	 * set again and the rest refused)
 	 * @param timeoutNanos the longest wait; negative waits without limit
+	 * @param counter counts the items added, under the lock, so that no consumer can
+	 * finish an item before it was counted in; may be {@code null}
 	 * @return the number of items added; fewer than asked when the queue was closed or
 	 * aborted, or the time ran out
 	 */
-	public int put(Object[] src, int from, int to, boolean interruptible, long timeoutNanos) {
+	public int put(Object[] src, int from, int to, boolean interruptible, long timeoutNanos, LongAdder counter) {
 		final ReentrantLock lock = this.lock;
 		lock.lock();
 		try {
@@ -265,9 +268,11 @@ public final class BatchQueue {
 						tail = 0;
 					}
 				}
-				int before = this.count;
-				this.count = before + n;
+				this.count += n;
 				done += n;
+				if (counter != null) {
+					counter.add(n);
+				}
 				if (this.waitingConsumers > 0) {
 					this.notEmpty.signal();
 				}

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -99,6 +100,9 @@ public final class Execution {
 
 	private volatile Thread source;
 
+	/** Every worker thread of the run, so that the run can end only after they have. */
+	private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+
 	private volatile boolean sourceStop;
 
 	private PipelineResult result;
@@ -125,9 +129,6 @@ public final class Execution {
 					policy, retry, workers[i]);
 		}
 		this.stepsLeft = n;
-		for (int w : workers) {
-			this.workersToOpen += w;
-		}
 		this.startNanos = System.nanoTime();
 	}
 
@@ -168,11 +169,14 @@ public final class Execution {
 	 * @throws PipelineFailedException when a worker could not be opened
 	 */
 	public void start() {
+		int started = 0;
 		for (StepRuntime step : this.steps) {
-			step.start(this.startNanos);
+			started += step.start(this.startNanos);
 		}
 		this.lock.lock();
 		try {
+			// workers may have opened already: they counted down from zero
+			this.workersToOpen += started;
 			while (this.workersToOpen > 0 && this.failure == null) {
 				this.changed.awaitUninterruptibly();
 			}
@@ -263,9 +267,9 @@ public final class Execution {
 	}
 
 	private boolean offerAll(BatchQueue queue, StepCounters counters, Object[] buffer, int n) {
-		counters.in.add(n);
-		int put = queue.put(buffer, 0, n, false, -1);
+		int put = queue.put(buffer, 0, n, false, -1, counters.in);
 		if (put < n) {
+			counters.in.add(n - put);
 			leftover(0, buffer, put, n);
 			return false;
 		}
@@ -332,8 +336,7 @@ public final class Execution {
 		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback::completed, this)) : item;
 		Object[] one = { raw };
 		BatchQueue queue = this.queues[0];
-		if (queue.put(one, 0, 1, true, timeoutNanos) == 1) {
-			this.steps[0].counters.in.increment();
+		if (queue.put(one, 0, 1, true, timeoutNanos, this.steps[0].counters.in) == 1) {
 			return true;
 		}
 		if (Thread.interrupted()) {
@@ -552,11 +555,16 @@ public final class Execution {
 		}
 		this.closed = true;
 		for (Worker worker : stuckWorkers) {
-			int held = Math.max(0, worker.inLen - worker.inPos);
-			worker.step.counters.abandoned.add(held);
+			int held = worker.abandonAsStuck();
 			logger.warn("Pipeline '{}': worker {} did not end after the shutdown timeout and an interrupt; "
 					+ "abandoned with {} item(s). It is at:{}", name(), worker.name, held, stackOf(worker.thread));
 		}
+		if (this.failure != null && !stuck.isEmpty()) {
+			this.failure.addSuppressed(new IllegalStateException("Worker threads " + stuck
+					+ " did not end within the shutdown timeout of " + this.definition.shutdownTimeout()
+					+ " after the failure and were abandoned with the items they held"));
+		}
+		joinEnded(stuckWorkers);
 		for (int i = 0; i < this.queues.length; i++) {
 			Object[] rest = this.queues[i].drain();
 			leftoverNow(i, rest, 0, rest.length);
@@ -586,6 +594,27 @@ public final class Execution {
 		}
 		logger.debug("{}", this.result);
 		return this.result;
+	}
+
+	/** Registers a worker thread of this run; forgets those that have ended. */
+	void register(Thread thread) {
+		this.threads.removeIf((t) -> !t.isAlive() && t.getState() == Thread.State.TERMINATED);
+		this.threads.add(thread);
+	}
+
+	/** Waits briefly for the threads that have finished their work to end. */
+	private void joinEnded(List<Worker> stuck) {
+		long deadline = System.nanoTime() + ABORT_GRACE_NANOS;
+		for (Thread thread : this.threads) {
+			if (thread == Thread.currentThread() || stuck.stream().anyMatch((w) -> w.thread == thread)) {
+				continue;
+			}
+			joinUntil(thread, deadline);
+		}
+		Thread source = this.source;
+		if (source != null && !this.aborted) {
+			joinUntil(source, deadline);
+		}
 	}
 
 	private static String stackOf(Thread thread) {

@@ -272,7 +272,9 @@ public final class InlineRunner {
 						}
 						else {
 							this.processed++;
-							this.emitter.emit(result);
+							this.emitted++;
+							// a last step's null result completes like any other
+							push(this.index + 1, result);
 						}
 					}
 					return;
@@ -320,6 +322,7 @@ public final class InlineRunner {
 			try {
 				while (true) {
 					try {
+						long before = input.taken;
 						((StreamHandler) this.handler).process(input, this.emitter);
 						if (input.current != null) {
 							this.processed++;
@@ -327,6 +330,12 @@ public final class InlineRunner {
 						}
 						if (!input.hasNext()) {
 							break;
+						}
+						if (input.taken == before) {
+							throw new PipelineFailedException(InlineRunner.this.definition.name(), this.step.name(),
+									null, "the stream handler returned without reading its input to the end; "
+											+ "a StreamHandler must loop until hasNext() is false",
+									null);
 						}
 					}
 					catch (PipelineFailedException ex) {
@@ -394,6 +403,8 @@ public final class InlineRunner {
 
 		Object current;
 
+		long taken;
+
 		UpstreamInput(Stage stage, Iterator<?> source) {
 			this.stage = stage;
 			this.source = source;
@@ -424,6 +435,7 @@ public final class InlineRunner {
 				this.stage.processed++;
 			}
 			this.stage.in++;
+			this.taken++;
 			this.current = InlineRunner.this.ready.poll();
 			return this.current;
 		}

@@ -8,6 +8,7 @@ import io.paipa.core.FanOutHandler;
 import io.paipa.core.ItemOutcome;
 import io.paipa.core.PipelineFailedException;
 import io.paipa.core.StepHandler;
+import io.paipa.core.StepKind;
 
 /**
  * The worker of a {@link StepHandler} or {@link FanOutHandler} step: takes a batch (what
@@ -20,9 +21,12 @@ final class ItemWorker extends Worker {
 
 	private final FanOutEmitter emitter;
 
+	/** The attempt under way, for the dead letter of a worker that dies in it. */
+	private int attempt;
+
 	ItemWorker(StepRuntime step, int index, Worker predecessor) {
 		super(step, index, predecessor);
-		this.fanOut = step.definition.handler() instanceof FanOutHandler;
+		this.fanOut = step.definition.kind() == StepKind.FAN_OUT;
 		this.emitter = this.fanOut ? new FanOutEmitter() : null;
 	}
 
@@ -45,6 +49,10 @@ final class ItemWorker extends Worker {
 				this.inLen = n;
 				this.toRelease = n;
 			}
+			if (this.execution.isAborted()) {
+				// no new item after an abort: the rest of the batch is left over
+				throw Abort.INSTANCE;
+			}
 			processCurrent();
 		}
 	}
@@ -58,6 +66,7 @@ final class ItemWorker extends Worker {
 		final Listeners listeners = this.execution.listeners;
 		int attempt = 1;
 		while (true) {
+			this.attempt = attempt;
 			long start = System.nanoTime();
 			setBusy(start);
 			Object result = null;
@@ -79,6 +88,9 @@ final class ItemWorker extends Worker {
 			}
 			setBusy(0);
 			long nanos = recordItemNanos(System.nanoTime() - start);
+			if (this.abandoned) {
+				throw Abort.INSTANCE;
+			}
 			if (failure == null) {
 				this.in[this.inPos++] = null;
 				if (this.fanOut) {
@@ -147,7 +159,10 @@ final class ItemWorker extends Worker {
 			this.in[this.inPos++] = null;
 			this.failed++;
 			publish();
-			this.execution.deadLetter(this.step.index, Tracked.unwrap(raw), error, 1,
+			if (this.execution.listeners.active) {
+				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
+			}
+			this.execution.deadLetter(this.step.index, Tracked.unwrap(raw), error, Math.max(1, this.attempt),
 					(raw instanceof Tracked tracked) ? tracked : null);
 		}
 	}
@@ -160,6 +175,9 @@ final class ItemWorker extends Worker {
 		@Override
 		public void emit(Object item) {
 			Objects.requireNonNull(item, () -> "Step '" + ItemWorker.this.step.name() + "' emitted null");
+			if (ItemWorker.this.abandoned) {
+				throw Abort.INSTANCE;
+			}
 			Tracked envelope = this.envelope;
 			if (envelope != null) {
 				envelope.tracker.retain();

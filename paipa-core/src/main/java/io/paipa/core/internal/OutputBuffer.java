@@ -64,9 +64,9 @@ final class OutputBuffer {
 			return;
 		}
 		this.size = 0;
-		this.targetCounters.in.add(n);
-		int put = this.queue.put(this.buffer, 0, n, false, -1);
+		int put = this.queue.put(this.buffer, 0, n, false, -1, this.targetCounters.in);
 		if (put < n) {
+			this.targetCounters.in.add(n - put);
 			this.execution.leftover(this.target, this.buffer, put, n);
 			Arrays.fill(this.buffer, 0, n, null);
 			throw Abort.INSTANCE;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -63,7 +64,11 @@ final class StepRuntime {
 
 	private volatile int configured;
 
+	private boolean started;
+
 	private boolean inputEnded;
+
+	private final AtomicInteger deaths = new AtomicInteger();
 
 	private boolean finished;
 
@@ -97,14 +102,21 @@ final class StepRuntime {
 				(this.next != null) ? this.next.counters : null, Math.max(this.maxTake, 16));
 	}
 
-	/** Starts the initial workers. */
-	void start(long now) {
+	/**
+	 * Starts the initial workers, as many as configured now (a scale before this only
+	 * changed the count).
+	 * @return the number of workers started
+	 */
+	int start(long now) {
 		this.utilization.set(new UtilizationWindow(now, 0, now, 0));
 		this.lock.lock();
 		try {
+			this.started = true;
+			this.input.setWorkers(this.configured);
 			for (int i = 0; i < this.configured; i++) {
 				startWorker(null);
 			}
+			return this.configured;
 		}
 		finally {
 			this.lock.unlock();
@@ -118,6 +130,7 @@ final class StepRuntime {
 				: new ItemWorker(this, index, predecessor);
 		this.workers.add(worker);
 		publishLive();
+		this.execution.register(worker.thread);
 		worker.thread.start();
 	}
 
@@ -131,7 +144,7 @@ final class StepRuntime {
 		try {
 			this.configured = workers;
 			this.input.setWorkers(workers);
-			if (this.finished || this.inputEnded || this.execution.isAborted()) {
+			if (!this.started || this.finished || this.inputEnded || this.execution.isAborted()) {
 				return;
 			}
 			adjustLocked();
@@ -183,6 +196,8 @@ final class StepRuntime {
 
 	/** A worker ended normally, left, or ended with the abort. */
 	void exited(Worker worker, Worker.Exit exit) {
+		// before the step can finish, so that every event is out when the run returns
+		this.execution.listeners.workerStopped(name(), worker.name);
 		boolean finishedNow = false;
 		this.lock.lock();
 		try {
@@ -201,7 +216,6 @@ final class StepRuntime {
 		finally {
 			this.lock.unlock();
 		}
-		this.execution.listeners.workerStopped(name(), worker.name);
 		if (finishedNow) {
 			finish();
 		}
@@ -209,14 +223,15 @@ final class StepRuntime {
 
 	/** A worker died of an unexpected error: replace it, unless it died too often. */
 	void died(Worker worker, Throwable error) {
-		int restarts = this.counters.restarts.incrementAndGet();
-		String message = "worker " + worker.name + " died (restart " + restarts + " of at most "
+		this.execution.listeners.workerStopped(name(), worker.name);
+		int deaths = this.deaths.incrementAndGet();
+		String message = "worker " + worker.name + " died (restart " + deaths + " of at most "
 				+ this.execution.definition().maxRestarts() + ")";
 		this.execution.recordError(message + ": " + error);
-		boolean limit = restarts > this.execution.definition().maxRestarts();
+		boolean limit = deaths > this.execution.definition().maxRestarts();
 		if (limit) {
 			this.execution.fail(new PipelineFailedException(this.execution.name(), name(), null,
-					"workers died " + restarts + " times, more than the restart limit of "
+					"workers died " + deaths + " times, more than the restart limit of "
 							+ this.execution.definition().maxRestarts(),
 					error));
 		}
@@ -230,6 +245,7 @@ final class StepRuntime {
 			if (!limit && !this.execution.isAborted() && !this.finished) {
 				this.workers.remove(worker);
 				startWorker(worker);
+				this.counters.restarts.incrementAndGet();
 				replaced = true;
 			}
 		}
@@ -241,7 +257,25 @@ final class StepRuntime {
 			return;
 		}
 		worker.abandonHeld();
-		exited(worker, Worker.Exit.ABORTED);
+		removeAndMaybeFinish(worker);
+	}
+
+	private void removeAndMaybeFinish(Worker worker) {
+		boolean finishedNow = false;
+		this.lock.lock();
+		try {
+			removeLocked(worker);
+			if (!this.finished && this.workers.isEmpty() && (this.inputEnded || this.execution.isAborted())) {
+				this.finished = true;
+				finishedNow = true;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (finishedNow) {
+			finish();
+		}
 	}
 
 	private void removeLocked(Worker worker) {

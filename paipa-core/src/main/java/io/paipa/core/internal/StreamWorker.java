@@ -73,16 +73,17 @@ final class StreamWorker extends Worker {
 			}
 			boolean hadItem = this.input.hasCurrent;
 			Object current = this.input.current;
-			this.input.failInvocation();
 			if (hadItem) {
 				this.failed++;
-			}
-			if (this.execution.listeners.active) {
-				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
+				if (this.execution.listeners.active) {
+					this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
+				}
 			}
 			if (this.step.policy == ErrorPolicy.SKIP && hadItem) {
 				publish();
+				// dead-letter first: a source acknowledging on completion must not run ahead
 				this.execution.deadLetter(this.step.index, current, failure, 1, null);
+				this.input.settleHeld();
 				this.out.flush();
 				if (this.input.exit != 0 && this.input.isEnded()) {
 					return exitFor(this.input.exit);
@@ -92,6 +93,8 @@ final class StreamWorker extends Worker {
 			if (hadItem) {
 				this.step.counters.abandoned.increment();
 			}
+			// under the fail policy what the handler held is abandoned: nothing settles
+			this.input.forgetHeld();
 			this.execution.fail(new PipelineFailedException(this.execution.name(), this.step.name(), current,
 					hadItem ? "stream handler failed" : "stream handler failed before taking an item", failure));
 			throw Abort.INSTANCE;
@@ -100,11 +103,15 @@ final class StreamWorker extends Worker {
 
 	@Override
 	void onAbort() {
-		// The handler worked on its current item; its trackers stay unsettled (abandoned).
-		if (this.input.hasCurrent) {
-			this.input.hasCurrent = false;
-			this.processed++;
-		}
+		// The handler worked on its current item. Items it took but emitted nothing for
+		// stay unsettled (abandoned); outputs it did emit settle their items on their own.
+		this.input.countCurrentProcessed();
+		this.input.releaseGroup();
+	}
+
+	@Override
+	int inHandler() {
+		return this.input.hasCurrent ? 1 : 0;
 	}
 
 	@Override
@@ -112,12 +119,15 @@ final class StreamWorker extends Worker {
 		boolean hadItem = this.input.hasCurrent;
 		Object current = this.input.current;
 		this.busyNanos += this.input.stopBusy();
-		this.input.failInvocation();
 		if (hadItem) {
 			this.failed++;
 			publish();
+			if (this.execution.listeners.active) {
+				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
+			}
 			this.execution.deadLetter(this.step.index, current, error, 1, null);
 		}
+		this.input.settleHeld();
 	}
 
 	/** The handler's view of the queue. */
@@ -141,6 +151,11 @@ final class StreamWorker extends Worker {
 
 		@Override
 		public boolean hasNext() {
+			if (StreamWorker.this.execution.isAborted() || StreamWorker.this.abandoned) {
+				// no new item after an abort: the rest of the batch is left over
+				this.exit = BatchQueue.ABORTED;
+				return false;
+			}
 			return StreamWorker.this.inPos < StreamWorker.this.inLen || fill(-1);
 		}
 
@@ -154,6 +169,10 @@ final class StreamWorker extends Worker {
 
 		@Override
 		public Object poll(Duration timeout) {
+			if (StreamWorker.this.execution.isAborted() || StreamWorker.this.abandoned) {
+				this.exit = BatchQueue.ABORTED;
+				return null;
+			}
 			if (StreamWorker.this.inPos < StreamWorker.this.inLen) {
 				return consume();
 			}
@@ -170,12 +189,7 @@ final class StreamWorker extends Worker {
 			StreamWorker worker = StreamWorker.this;
 			Object raw = worker.in[worker.inPos];
 			worker.in[worker.inPos++] = null;
-			if (this.hasCurrent) {
-				worker.processed++;
-				if (worker.execution.listeners.active) {
-					worker.execution.listeners.itemProcessed(worker.step.name(), ItemOutcome.PROCESSED, -1);
-				}
-			}
+			countCurrentProcessed();
 			if (this.group != null) {
 				this.group.release();
 				this.group = null;
@@ -250,18 +264,40 @@ final class StreamWorker extends Worker {
 
 		/** The handler returned: the last item is processed, unattributed items settle. */
 		void endInvocation() {
+			countCurrentProcessed();
+			settleHeld();
+		}
+
+		void countCurrentProcessed() {
 			if (this.hasCurrent) {
-				StreamWorker.this.processed++;
+				this.hasCurrent = false;
+				StreamWorker worker = StreamWorker.this;
+				worker.processed++;
+				if (worker.execution.listeners.active) {
+					worker.execution.listeners.itemProcessed(worker.step.name(), ItemOutcome.PROCESSED, -1);
+				}
 			}
-			settleHeld();
 		}
 
-		/** The handler failed or died: the caller deals with the current item. */
-		void failInvocation() {
-			settleHeld();
+		void releaseGroup() {
+			if (this.group != null) {
+				this.group.release();
+				this.group = null;
+			}
 		}
 
-		private void settleHeld() {
+		/** Forgets what the handler held without settling it: it is abandoned. */
+		void forgetHeld() {
+			this.hasCurrent = false;
+			this.current = null;
+			this.group = null;
+			if (this.pending != null) {
+				this.pending.clear();
+			}
+		}
+
+		/** Settles every item the handler took and emitted nothing for since. */
+		void settleHeld() {
 			this.hasCurrent = false;
 			this.current = null;
 			if (this.group != null) {
@@ -295,6 +331,9 @@ final class StreamWorker extends Worker {
 		@Override
 		public void emit(Object item) {
 			Objects.requireNonNull(item, () -> "Step '" + StreamWorker.this.step.name() + "' emitted null");
+			if (StreamWorker.this.abandoned) {
+				throw Abort.INSTANCE;
+			}
 			Tracker group = StreamWorker.this.input.takeGroup();
 			if (group != null) {
 				group.retain();

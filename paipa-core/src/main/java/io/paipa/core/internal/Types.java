@@ -51,6 +51,9 @@ public final class Types {
 			}
 			return sb.append('>').toString();
 		}
+		if (type instanceof java.lang.reflect.TypeVariable<?>) {
+			return "Object";
+		}
 		return String.valueOf(type);
 	}
 

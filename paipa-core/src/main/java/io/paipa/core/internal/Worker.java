@@ -68,6 +68,12 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 
 	volatile boolean exited;
 
+	/**
+	 * Set when the run gave up on this worker as stuck: its counts and items were taken
+	 * over then, so whatever it does after its handler returns must not count again.
+	 */
+	volatile boolean abandoned;
+
 	@SuppressWarnings("unused") // accessed through BUSY_SINCE
 	private long busySince;
 
@@ -145,7 +151,7 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 			exit = Exit.ABORTED;
 		}
 		catch (Throwable ex) {
-			if (this.execution.isAborted()) {
+			if (this.abandoned || this.execution.isAborted()) {
 				exit = Exit.ABORTED;
 			}
 			else {
@@ -159,7 +165,7 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 			}
 		}
 		setBusy(0);
-		if (exit == Exit.ABORTED) {
+		if (exit == Exit.ABORTED && !this.abandoned) {
 			abandonHeld();
 			// the abort's interrupt was for the handler's blocking calls, not for close()
 			Thread.interrupted();
@@ -217,8 +223,39 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		}
 	}
 
+	/**
+	 * Takes over the accounting of a worker stuck in its handler past the shutdown
+	 * timeout: its finished items count as they are, the items it holds and its unsent
+	 * outputs as abandoned. Called from the thread ending the run.
+	 * @return the number of items it held
+	 */
+	final int abandonAsStuck() {
+		this.abandoned = true;
+		publishCounts();
+		int held = Math.max(0, this.inLen - this.inPos) + inHandler();
+		this.step.counters.abandoned.add(held);
+		OutputBuffer out = this.out;
+		if (out != null && out.size > 0 && this.step.next != null) {
+			this.step.next.counters.in.add(out.size);
+			this.step.next.counters.abandoned.add(out.size);
+		}
+		return held;
+	}
+
+	/** The number of items the handler holds beyond the batch (a stream's current item). */
+	int inHandler() {
+		return 0;
+	}
+
 	/** Moves the worker's local counts to the step's counters. */
 	final void publish() {
+		if (this.abandoned) {
+			return;
+		}
+		publishCounts();
+	}
+
+	private void publishCounts() {
 		StepCounters counters = this.step.counters;
 		if (this.processed != 0) {
 			counters.processed.add(this.processed);
