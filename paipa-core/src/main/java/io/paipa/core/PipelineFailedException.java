@@ -16,10 +16,13 @@ public class PipelineFailedException extends RuntimeException {
 
 	private static final int MAX_SUMMARY = 200;
 
+	/** The pipeline's name. */
 	private final String pipeline;
 
+	/** The failing step's name. */
 	private final String step;
 
+	/** The item's summary, or {@code null}. */
 	private final String itemSummary;
 
 	/**
