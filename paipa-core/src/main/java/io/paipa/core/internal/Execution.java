@@ -550,8 +550,12 @@ public final class Execution {
 			}
 		}
 		Thread source = this.source;
-		if (source != null && source.isAlive() && this.mode == Mode.BATCH && this.aborted) {
-			stuck.add(source.getName());
+		if (source != null && this.mode == Mode.BATCH && this.aborted) {
+			// it ends on its own once it sees the abort, unless the caller's iterator blocks
+			joinUntil(source, System.nanoTime() + ABORT_GRACE_NANOS);
+			if (source.isAlive()) {
+				stuck.add(source.getName());
+			}
 		}
 		this.closed = true;
 		for (Worker worker : stuckWorkers) {

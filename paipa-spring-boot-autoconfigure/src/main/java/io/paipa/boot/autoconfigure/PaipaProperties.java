@@ -1,0 +1,401 @@
+package io.paipa.boot.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import io.paipa.core.ErrorPolicy;
+
+/**
+ * Configuration properties for paipa pipelines.
+ */
+@ConfigurationProperties("paipa")
+public class PaipaProperties {
+
+	/**
+	 * Pipelines by name. Each becomes a Pipeline bean of that name.
+	 */
+	private Map<String, Pipeline> pipelines = new LinkedHashMap<>();
+
+	public Map<String, Pipeline> getPipelines() {
+		return this.pipelines;
+	}
+
+	public void setPipelines(Map<String, Pipeline> pipelines) {
+		this.pipelines = pipelines;
+	}
+
+	/**
+	 * How a pipeline runs.
+	 */
+	public enum Mode {
+
+		/**
+		 * Started with the application, fed through its input, stopped with the
+		 * application.
+		 */
+		CONTINUOUS,
+
+		/**
+		 * Never started by itself: the application calls run(...) over a finite source.
+		 */
+		BATCH
+
+	}
+
+	/**
+	 * One pipeline.
+	 */
+	public static class Pipeline {
+
+		/**
+		 * Step order as step names separated by '|': StepHandler, FanOutHandler or
+		 * StreamHandler bean names, or steps configured with a built-in type. Without it,
+		 * every handler bean in @Order order.
+		 */
+		private @Nullable String definition;
+
+		/**
+		 * Whether the pipeline runs continuously or in batches.
+		 */
+		private Mode mode = Mode.CONTINUOUS;
+
+		/**
+		 * Capacity of a continuous pipeline's input queue.
+		 */
+		private int inputCapacity = 1024;
+
+		/**
+		 * Name of a BlockingQueue bean that a continuous pipeline drains, besides taking
+		 * items through its input.
+		 */
+		private @Nullable String sourceQueue;
+
+		/**
+		 * Default capacity of the queue in front of each step.
+		 */
+		private int queueCapacity = 64;
+
+		/**
+		 * What a step does with an item whose processing failed after every attempt: fail
+		 * the pipeline or skip the item to the dead-letter handler. Defaults to fail in
+		 * batch mode and skip in continuous mode.
+		 */
+		private @Nullable ErrorPolicy onError;
+
+		/**
+		 * Retry of failed items, for every step without its own.
+		 */
+		private Retry retry = new Retry();
+
+		/**
+		 * Maximum time to drain queued and in-flight items when the pipeline stops, and to
+		 * wait for workers after a failure.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * Interval of the progress log line (items per second, queue depth and busy
+		 * workers of each step). Zero turns it off.
+		 */
+		private Duration progressInterval = Duration.ofSeconds(10);
+
+		/**
+		 * Name of the DeadLetterHandler bean for this pipeline. Defaults to the
+		 * application's only DeadLetterHandler bean, or to logging at WARN.
+		 */
+		private @Nullable String deadLetterHandler;
+
+		/**
+		 * Maximum number of workers of one step that may die of an unexpected error and be
+		 * replaced in one run before the pipeline fails.
+		 */
+		private int maxRestarts = 10;
+
+		/**
+		 * Settings of each step, by step name. Keys match bean names ignoring case, '-'
+		 * and '_'.
+		 */
+		private Map<String, Step> steps = new LinkedHashMap<>();
+
+		public @Nullable String getDefinition() {
+			return this.definition;
+		}
+
+		public void setDefinition(@Nullable String definition) {
+			this.definition = definition;
+		}
+
+		public Mode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(Mode mode) {
+			this.mode = mode;
+		}
+
+		public int getInputCapacity() {
+			return this.inputCapacity;
+		}
+
+		public void setInputCapacity(int inputCapacity) {
+			this.inputCapacity = inputCapacity;
+		}
+
+		public @Nullable String getSourceQueue() {
+			return this.sourceQueue;
+		}
+
+		public void setSourceQueue(@Nullable String sourceQueue) {
+			this.sourceQueue = sourceQueue;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public @Nullable ErrorPolicy getOnError() {
+			return this.onError;
+		}
+
+		public void setOnError(@Nullable ErrorPolicy onError) {
+			this.onError = onError;
+		}
+
+		public Retry getRetry() {
+			return this.retry;
+		}
+
+		public void setRetry(Retry retry) {
+			this.retry = retry;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public Duration getProgressInterval() {
+			return this.progressInterval;
+		}
+
+		public void setProgressInterval(Duration progressInterval) {
+			this.progressInterval = progressInterval;
+		}
+
+		public @Nullable String getDeadLetterHandler() {
+			return this.deadLetterHandler;
+		}
+
+		public void setDeadLetterHandler(@Nullable String deadLetterHandler) {
+			this.deadLetterHandler = deadLetterHandler;
+		}
+
+		public int getMaxRestarts() {
+			return this.maxRestarts;
+		}
+
+		public void setMaxRestarts(int maxRestarts) {
+			this.maxRestarts = maxRestarts;
+		}
+
+		public Map<String, Step> getSteps() {
+			return this.steps;
+		}
+
+		public void setSteps(Map<String, Step> steps) {
+			this.steps = steps;
+		}
+
+	}
+
+	/**
+	 * One step.
+	 */
+	public static class Step {
+
+		/**
+		 * Number of worker threads.
+		 */
+		private @Nullable Integer workers;
+
+		/**
+		 * Capacity of the queue in front of the step. Defaults to the pipeline's
+		 * queue-capacity.
+		 */
+		private @Nullable Integer queueCapacity;
+
+		/**
+		 * Whether the step's workers are virtual threads (Java 21 and later), for steps
+		 * that mostly wait on I/O.
+		 */
+		private boolean virtualThreads;
+
+		/**
+		 * Retry of failed items. Unset fields follow the pipeline's retry.
+		 */
+		private Retry retry = new Retry();
+
+		/**
+		 * What the step does with an item whose processing failed after every attempt.
+		 * Defaults to the pipeline's on-error.
+		 */
+		private @Nullable ErrorPolicy onError;
+
+		/**
+		 * Options handed to the step's handler through StepContext.options().
+		 */
+		private Map<String, String> options = new LinkedHashMap<>();
+
+		/**
+		 * Built-in step type, for a step that is not a bean: 'chunk' (lists of up to size
+		 * items) or 'flatten' (the elements of each collection).
+		 */
+		private @Nullable String type;
+
+		/**
+		 * Most items per list, for a 'chunk' step.
+		 */
+		private @Nullable Integer size;
+
+		/**
+		 * Maximum time the first item of a partial list waits before the list is emitted,
+		 * for a 'chunk' step. Unset waits until the list is full or the input ends.
+		 */
+		private @Nullable Duration maxWait;
+
+		public @Nullable Integer getWorkers() {
+			return this.workers;
+		}
+
+		public void setWorkers(@Nullable Integer workers) {
+			this.workers = workers;
+		}
+
+		public @Nullable Integer getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(@Nullable Integer queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public boolean isVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		public void setVirtualThreads(boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		public Retry getRetry() {
+			return this.retry;
+		}
+
+		public void setRetry(Retry retry) {
+			this.retry = retry;
+		}
+
+		public @Nullable ErrorPolicy getOnError() {
+			return this.onError;
+		}
+
+		public void setOnError(@Nullable ErrorPolicy onError) {
+			this.onError = onError;
+		}
+
+		public Map<String, String> getOptions() {
+			return this.options;
+		}
+
+		public void setOptions(Map<String, String> options) {
+			this.options = options;
+		}
+
+		public @Nullable String getType() {
+			return this.type;
+		}
+
+		public void setType(@Nullable String type) {
+			this.type = type;
+		}
+
+		public @Nullable Integer getSize() {
+			return this.size;
+		}
+
+		public void setSize(@Nullable Integer size) {
+			this.size = size;
+		}
+
+		public @Nullable Duration getMaxWait() {
+			return this.maxWait;
+		}
+
+		public void setMaxWait(@Nullable Duration maxWait) {
+			this.maxWait = maxWait;
+		}
+
+	}
+
+	/**
+	 * Retry of failed items, in place, by the worker that took them.
+	 */
+	public static class Retry {
+
+		/**
+		 * Number of attempts in all, the first one included. Defaults to 1 (no retry).
+		 */
+		private @Nullable Integer maxAttempts;
+
+		/**
+		 * Pause before the first retry. Defaults to none.
+		 */
+		private @Nullable Duration backoff;
+
+		/**
+		 * Factor applied to the pause before each further retry. Defaults to 1.0.
+		 */
+		private @Nullable Double multiplier;
+
+		public @Nullable Integer getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(@Nullable Integer maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public @Nullable Duration getBackoff() {
+			return this.backoff;
+		}
+
+		public void setBackoff(@Nullable Duration backoff) {
+			this.backoff = backoff;
+		}
+
+		public @Nullable Double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(@Nullable Double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		boolean isSet() {
+			return this.maxAttempts != null || this.backoff != null || this.multiplier != null;
+		}
+
+	}
+
+}

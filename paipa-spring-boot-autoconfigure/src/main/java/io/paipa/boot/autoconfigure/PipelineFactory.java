@@ -1,0 +1,105 @@
+package io.paipa.boot.autoconfigure;
+
+import java.util.function.Consumer;
+
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.ResolvableType;
+
+import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
+import io.paipa.core.DeadLetterHandler;
+import io.paipa.core.FanOutHandler;
+import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineListener;
+import io.paipa.core.RetryPolicy;
+import io.paipa.core.StepHandler;
+import io.paipa.core.StepSpec;
+import io.paipa.core.Steps;
+import io.paipa.core.StreamHandler;
+
+/**
+ * Builds a planned pipeline from its handler beans: singletons are shared by a step's
+ * workers, prototypes give each worker its own instance.
+ */
+final class PipelineFactory {
+
+	private final ConfigurableListableBeanFactory beanFactory;
+
+	PipelineFactory(ConfigurableListableBeanFactory beanFactory) {
+		this.beanFactory = beanFactory;
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	Pipeline<?> create(PipelinePlan plan) {
+		PaipaProperties.Pipeline properties = plan.properties();
+		String prefix = "paipa.pipelines." + plan.name();
+		RetryPolicy pipelineRetry = PipelinePlanner.retry(prefix + ".retry", properties.getRetry(), null);
+		Pipeline.Builder builder = Pipeline.builder(plan.name())
+			.queueCapacity(properties.getQueueCapacity())
+			.inputCapacity(properties.getInputCapacity())
+			.shutdownTimeout(properties.getShutdownTimeout())
+			.progressInterval(properties.getProgressInterval())
+			.maxRestarts(properties.getMaxRestarts())
+			.retry(pipelineRetry)
+			.deadLetterHandler(deadLetterHandler(properties));
+		if (properties.getOnError() != null) {
+			builder.onError(properties.getOnError());
+		}
+		this.beanFactory.getBeanProvider(PipelineListener.class).orderedStream().forEach(builder::listener);
+		for (StepPlan step : plan.steps()) {
+			Consumer<StepSpec> spec = (s) -> configure(s, step, pipelineRetry);
+			switch (step.kind()) {
+				case ONE_TO_ONE -> builder.step(step.name(), (StepHandler) handler(step, StepHandler.class), spec);
+				case FAN_OUT -> builder.fanOut(step.name(), (FanOutHandler) handler(step, FanOutHandler.class), spec);
+				case STREAM -> builder.stream(step.name(), (StreamHandler) handler(step, StreamHandler.class), spec);
+				case CHUNK -> builder.stream(step.name(),
+						Steps.chunk(step.properties().getSize(), step.properties().getMaxWait()), spec);
+				case FLATTEN -> builder.fanOut(step.name(), Steps.flatten(), spec);
+			}
+		}
+		return builder.build();
+	}
+
+	private void configure(StepSpec spec, StepPlan step, RetryPolicy pipelineRetry) {
+		PaipaProperties.Step properties = step.properties();
+		spec.workers((properties.getWorkers() != null) ? properties.getWorkers() : 1);
+		if (properties.getQueueCapacity() != null) {
+			spec.queueCapacity(properties.getQueueCapacity());
+		}
+		if (properties.getOnError() != null) {
+			spec.onError(properties.getOnError());
+		}
+		if (properties.getRetry().isSet()) {
+			spec.retry(PipelinePlanner.retry(step.propertyPrefix() + ".retry", properties.getRetry(), pipelineRetry));
+		}
+		spec.options(properties.getOptions());
+		spec.virtualThreads(properties.isVirtualThreads());
+		if (step.inputType().resolve() != null && step.outputType().resolve() != null) {
+			spec.types(step.inputType().getType(), step.outputType().getType());
+		}
+		else if (step.inputType() != ResolvableType.NONE && step.outputType() == ResolvableType.NONE) {
+			spec.types(step.inputType().getType(), Object.class);
+		}
+	}
+
+	private Object handler(StepPlan step, Class<?> type) {
+		String beanName = step.beanName();
+		if (!step.prototype()) {
+			return this.beanFactory.getBean(beanName, type);
+		}
+		if (type == StepHandler.class) {
+			return StepHandler.perWorker(() -> this.beanFactory.getBean(beanName, StepHandler.class));
+		}
+		if (type == FanOutHandler.class) {
+			return FanOutHandler.perWorker(() -> this.beanFactory.getBean(beanName, FanOutHandler.class));
+		}
+		return StreamHandler.perWorker(() -> this.beanFactory.getBean(beanName, StreamHandler.class));
+	}
+
+	private DeadLetterHandler deadLetterHandler(PaipaProperties.Pipeline properties) {
+		if (properties.getDeadLetterHandler() != null) {
+			return this.beanFactory.getBean(properties.getDeadLetterHandler(), DeadLetterHandler.class);
+		}
+		return this.beanFactory.getBeanProvider(DeadLetterHandler.class).getIfUnique(DeadLetterHandler::logging);
+	}
+
+}
