@@ -107,16 +107,23 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 			stopper.start();
 			stoppers.add(stopper);
 		}
+		boolean interrupted = false;
 		for (Thread stopper : stoppers) {
-			try {
-				stopper.join();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
+			// each stop is bounded by its pipeline's shutdown timeout: wait for all of them,
+			// even when interrupted, so that no bean is destroyed under a draining pipeline
+			while (stopper.isAlive()) {
+				try {
+					stopper.join();
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
 			}
 		}
 		this.started.clear();
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private static void stopQuietly(Pipeline<?> pipeline) {

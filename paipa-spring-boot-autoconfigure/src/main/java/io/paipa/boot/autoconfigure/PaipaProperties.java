@@ -231,7 +231,8 @@ public class PaipaProperties {
 
 		/**
 		 * Capacity of the queue in front of the step. Defaults to the pipeline's
-		 * queue-capacity.
+		 * queue-capacity. The first step of a continuous pipeline takes from the input
+		 * queue, bounded by input-capacity instead.
 		 */
 		private @Nullable Integer queueCapacity;
 

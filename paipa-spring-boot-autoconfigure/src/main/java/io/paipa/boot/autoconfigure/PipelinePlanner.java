@@ -58,13 +58,34 @@ final class PipelinePlanner {
 	}
 
 	List<PipelinePlan> plan() {
-		Map<String, PaipaProperties.Pipeline> pipelines = new LinkedHashMap<>(this.properties.getPipelines());
+		Map<String, PaipaProperties.Pipeline> pipelines = mergeSpellings(this.properties.getPipelines());
 		if (pipelines.isEmpty()) {
 			pipelines.put(DEFAULT_PIPELINE, new PaipaProperties.Pipeline());
 		}
 		List<PipelinePlan> plans = new ArrayList<>();
 		pipelines.forEach((name, pipeline) -> plans.add(plan(name, pipeline, pipelines.size())));
 		return plans;
+	}
+
+	/**
+	 * Keeps one entry per pipeline when the binder saw its name spelled two ways (YAML's
+	 * {@code slow-orders} and an environment variable's {@code sloworders}): the binder
+	 * gives both entries the same values, and the written spelling is the name.
+	 */
+	private static Map<String, PaipaProperties.Pipeline> mergeSpellings(Map<String, PaipaProperties.Pipeline> pipelines) {
+		Map<String, String> chosen = new LinkedHashMap<>();
+		for (String key : pipelines.keySet()) {
+			String normalized = normalize(key);
+			String current = chosen.get(normalized);
+			if (current == null || (current.equals(normalized) && !key.equals(normalized))) {
+				chosen.put(normalized, key);
+			}
+		}
+		Map<String, PaipaProperties.Pipeline> merged = new LinkedHashMap<>();
+		for (String key : chosen.values()) {
+			merged.put(key, pipelines.get(key));
+		}
+		return merged;
 	}
 
 	private PipelinePlan plan(String name, PaipaProperties.Pipeline pipeline, int pipelineCount) {
@@ -229,16 +250,21 @@ final class PipelinePlanner {
 
 	static RetryPolicy retry(String key, PaipaProperties.Retry retry, @Nullable RetryPolicy defaults) {
 		RetryPolicy base = (defaults != null) ? defaults : RetryPolicy.none();
-		int attempts = (retry.getMaxAttempts() != null) ? retry.getMaxAttempts() : base.maxAttempts();
-		Duration backoff = (retry.getBackoff() != null) ? retry.getBackoff() : base.backoff();
-		double multiplier = (retry.getMultiplier() != null) ? retry.getMultiplier() : base.multiplier();
-		try {
-			return RetryPolicy.of(attempts, backoff, multiplier);
+		Integer attempts = retry.getMaxAttempts();
+		if (attempts != null) {
+			atLeast(key + ".max-attempts", attempts, 1);
 		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException(key, retry.getMaxAttempts() + ", "
-					+ retry.getBackoff() + ", " + retry.getMultiplier(), ex.getMessage());
+		Duration backoff = retry.getBackoff();
+		if (backoff != null) {
+			notNegative(key + ".backoff", backoff);
 		}
+		Double multiplier = retry.getMultiplier();
+		if (multiplier != null && !(multiplier >= 1.0 && !multiplier.isInfinite())) {
+			throw new InvalidConfigurationPropertyValueException(key + ".multiplier", multiplier,
+					"Must be at least 1.0");
+		}
+		return RetryPolicy.of((attempts != null) ? attempts : base.maxAttempts(),
+				(backoff != null) ? backoff : base.backoff(), (multiplier != null) ? multiplier : base.multiplier());
 	}
 
 	private @Nullable String beanNameFor(String stepName) {
