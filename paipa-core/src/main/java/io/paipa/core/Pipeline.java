@@ -50,7 +50,7 @@ public final class Pipeline<I> {
 
 	private final Input input = new Input();
 
-	private volatile Execution current;
+	private volatile Run run = new Run(null, null);
 
 	private Pipeline(PipelineDefinition definition) {
 		this.definition = definition;
@@ -88,7 +88,7 @@ public final class Pipeline<I> {
 	 * @return the state, {@code NEW} before the first run
 	 */
 	public PipelineState state() {
-		Execution execution = this.current;
+		Execution execution = this.run.execution();
 		return (execution != null) ? execution.state() : PipelineState.NEW;
 	}
 
@@ -180,7 +180,7 @@ public final class Pipeline<I> {
 
 	private Execution begin(Execution.Mode mode) {
 		synchronized (this.lifecycle) {
-			Execution execution = this.current;
+			Execution execution = this.run.execution();
 			if (execution != null && !execution.state().isTerminal()) {
 				throw new IllegalStateException("Pipeline '" + name() + "' is already running ("
 						+ execution.state().name().toLowerCase() + ", "
@@ -191,8 +191,10 @@ public final class Pipeline<I> {
 			}
 			synchronized (this.workers) {
 				// under the workers' lock: a concurrent scale() applies to this run or the next
+				PipelineSnapshot carried = (execution != null)
+						? Snapshots.plus(this.run.carried(), execution.snapshot()) : null;
 				execution = new Execution(this.definition, this.workers.clone(), mode);
-				this.current = execution;
+				this.run = new Run(execution, carried);
 			}
 			return execution;
 		}
@@ -230,7 +232,7 @@ public final class Pipeline<I> {
 	 */
 	public PipelineResult stop(Duration timeout) {
 		Objects.requireNonNull(timeout, "timeout must not be null");
-		Execution execution = this.current;
+		Execution execution = this.run.execution();
 		if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
 			throw new IllegalStateException("Pipeline '" + name() + "' was not started; stop() ends what start() began");
 		}
@@ -256,7 +258,7 @@ public final class Pipeline<I> {
 		}
 		synchronized (this.workers) {
 			this.workers[index] = workers;
-			Execution execution = this.current;
+			Execution execution = this.run.execution();
 			if (execution != null) {
 				execution.scale(index, workers);
 			}
@@ -264,14 +266,17 @@ public final class Pipeline<I> {
 	}
 
 	/**
-	 * Returns the pipeline as it is now: state, totals, and per step the workers, queue,
-	 * counts and utilization. Cheap enough to call from gauges and health checks.
+	 * Returns the pipeline as it is now: state, and per step the workers, queue,
+	 * utilization, and the counts. Counts are totals over every run of this pipeline (so
+	 * they never go down, as monitoring counters must not); a {@link PipelineResult} has
+	 * the counts of one run. Reads without locks; cheap enough for gauges and health
+	 * checks.
 	 * @return the snapshot
 	 */
 	public PipelineSnapshot snapshot() {
-		Execution execution = this.current;
-		if (execution != null) {
-			return execution.snapshot();
+		Run run = this.run;
+		if (run.execution() != null) {
+			return Snapshots.plus(run.carried(), run.execution().snapshot());
 		}
 		List<StepSnapshot> steps = new ArrayList<>();
 		for (int i = 0; i < this.definition.steps().size(); i++) {
@@ -287,6 +292,14 @@ public final class Pipeline<I> {
 	@Override
 	public String toString() {
 		return "Pipeline '" + name() + "' " + stepNames();
+	}
+
+	/**
+	 * The current (or last) run, and the counts of the runs before it, swapped as one so
+	 * that a snapshot never sees one without the other.
+	 */
+	private record Run(Execution execution, PipelineSnapshot carried) {
+
 	}
 
 	private final class Input implements PipelineInput<I> {
@@ -314,14 +327,14 @@ public final class Pipeline<I> {
 
 		@Override
 		public boolean isAccepting() {
-			Execution execution = Pipeline.this.current;
+			Execution execution = Pipeline.this.run.execution();
 			return execution != null && execution.mode() == Execution.Mode.CONTINUOUS
 					&& execution.state() == PipelineState.RUNNING;
 		}
 
 		private boolean accept(I item, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
 			Objects.requireNonNull(item, "item must not be null");
-			Execution execution = Pipeline.this.current;
+			Execution execution = Pipeline.this.run.execution();
 			if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
 				throw new PipelineClosedException("Pipeline '" + name() + "' is not running; start() it first");
 			}

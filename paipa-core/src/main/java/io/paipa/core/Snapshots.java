@@ -1,0 +1,35 @@
+package io.paipa.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Adds the counts of ended runs to a run's snapshot. */
+final class Snapshots {
+
+	private Snapshots() {
+	}
+
+	static PipelineSnapshot plus(PipelineSnapshot carried, PipelineSnapshot now) {
+		if (carried == null) {
+			return now;
+		}
+		List<StepSnapshot> steps = new ArrayList<>(now.steps().size());
+		for (int i = 0; i < now.steps().size(); i++) {
+			StepSnapshot step = now.steps().get(i);
+			StepStats a = carried.steps().get(i).stats();
+			StepStats b = step.stats();
+			StepStats sum = new StepStats(b.step(), a.in() + b.in(), a.processed() + b.processed(),
+					a.dropped() + b.dropped(), a.retried() + b.retried(), a.failed() + b.failed(),
+					a.deadLettered() + b.deadLettered(), a.abandoned() + b.abandoned(), a.emitted() + b.emitted(),
+					a.restarts() + b.restarts(), a.handlerNanos() + b.handlerNanos());
+			steps.add(new StepSnapshot(step.name(), step.kind(), step.inputType(), step.outputType(),
+					step.workersConfigured(), step.workersAlive(), step.workersBusy(), step.queueDepth(),
+					step.queueCapacity(), sum, step.utilization(), step.longestBusyNanos()));
+		}
+		return new PipelineSnapshot(now.name(), now.state(), carried.in() + now.in(),
+				carried.completed() + now.completed(), carried.dropped() + now.dropped(),
+				carried.deadLettered() + now.deadLettered(), carried.abandoned() + now.abandoned(), List.copyOf(steps),
+				(now.lastError() != null) ? now.lastError() : carried.lastError());
+	}
+
+}
