@@ -13,4 +13,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 @EnableConfigurationProperties(PaipaProperties.class)
 public final class PaipaAutoConfiguration {
 
+	/** The name of the bean that {@code @EnablePaipaPipeline} registers. */
+	public static final String ASSEMBLER_BEAN_NAME = PaipaPipelineRegistrar.ASSEMBLER_BEAN_NAME;
+
 }

@@ -29,6 +29,25 @@ public class PaipaProperties {
 	}
 
 	/**
+	 * Returns a pipeline's stall timeout, matching its name ignoring case, '-' and '_'.
+	 * @param pipeline the pipeline's name
+	 * @return its stall timeout, the default when it is not configured
+	 */
+	public Duration stallTimeoutOf(String pipeline) {
+		Pipeline properties = this.pipelines.get(pipeline);
+		if (properties == null) {
+			String normalized = PipelinePlanner.normalize(pipeline);
+			properties = this.pipelines.entrySet()
+				.stream()
+				.filter((entry) -> PipelinePlanner.normalize(entry.getKey()).equals(normalized))
+				.map(Map.Entry::getValue)
+				.findFirst()
+				.orElseGet(Pipeline::new);
+		}
+		return properties.getStallTimeout();
+	}
+
+	/**
 	 * How a pipeline runs.
 	 */
 	public enum Mode {
@@ -102,6 +121,11 @@ public class PaipaProperties {
 		 * workers of each step). Zero turns it off.
 		 */
 		private Duration progressInterval = Duration.ofSeconds(10);
+
+		/**
+		 * How long a worker may be busy on one item before the pipeline's health is DOWN.
+		 */
+		private Duration stallTimeout = Duration.ofMinutes(1);
 
 		/**
 		 * Name of the DeadLetterHandler bean for this pipeline. Defaults to the
@@ -191,6 +215,14 @@ public class PaipaProperties {
 
 		public void setProgressInterval(Duration progressInterval) {
 			this.progressInterval = progressInterval;
+		}
+
+		public Duration getStallTimeout() {
+			return this.stallTimeout;
+		}
+
+		public void setStallTimeout(Duration stallTimeout) {
+			this.stallTimeout = stallTimeout;
 		}
 
 		public @Nullable String getDeadLetterHandler() {

@@ -1,0 +1,192 @@
+package io.paipa.boot.actuate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineSnapshot;
+import io.paipa.core.StepSnapshot;
+
+/**
+ * The {@code paipa} endpoint: every pipeline's steps with their figures, the bottleneck
+ * marked, and live rescaling of a step ({@code POST /actuator/paipa/{pipeline}} with
+ * {@code {"step": "enrich", "workers": 16}}).
+ *
+ * <p>The bottleneck is the step with the highest utilization among those whose input
+ * queue is at least half full; none is marked while no queue is filling.
+ */
+@Endpoint(id = "paipa")
+public class PaipaEndpoint {
+
+	private final Supplier<Map<String, Pipeline<?>>> pipelines;
+
+	/**
+	 * Creates the endpoint.
+	 * @param pipelines supplies the pipelines by name
+	 */
+	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines) {
+		this.pipelines = pipelines;
+	}
+
+	/**
+	 * Describes every pipeline.
+	 * @return the pipelines by name
+	 */
+	@ReadOperation
+	public Map<String, PipelineDescriptor> pipelines() {
+		Map<String, PipelineDescriptor> result = new LinkedHashMap<>();
+		this.pipelines.get().forEach((name, pipeline) -> result.put(name, describe(pipeline.snapshot())));
+		return result;
+	}
+
+	/**
+	 * Describes one pipeline.
+	 * @param pipeline the pipeline's name
+	 * @return its description
+	 */
+	@ReadOperation
+	public PipelineDescriptor pipeline(@Selector String pipeline) {
+		return describe(find(pipeline).snapshot());
+	}
+
+	/**
+	 * Changes a step's worker count while the pipeline runs.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @param workers the new count, at least 1
+	 * @return the pipeline's description after the change
+	 */
+	@WriteOperation
+	public PipelineDescriptor scale(@Selector String pipeline, @Nullable String step, @Nullable Integer workers) {
+		Pipeline<?> target = find(pipeline);
+		if (step == null || workers == null) {
+			throw new InvalidEndpointRequestException("Send {\"step\": \"<step>\", \"workers\": <n>}",
+					"Missing step or workers");
+		}
+		try {
+			target.scale(step, workers);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidEndpointRequestException(ex.getMessage(), ex.getMessage());
+		}
+		return describe(target.snapshot());
+	}
+
+	private Pipeline<?> find(String name) {
+		Map<String, Pipeline<?>> all = this.pipelines.get();
+		Pipeline<?> pipeline = all.get(name);
+		if (pipeline == null) {
+			String message = "No pipeline named '" + name + "'; the pipelines are " + all.keySet();
+			throw new InvalidEndpointRequestException(message, message);
+		}
+		return pipeline;
+	}
+
+	static PipelineDescriptor describe(PipelineSnapshot snapshot) {
+		String bottleneck = null;
+		double highest = -1;
+		for (StepSnapshot step : snapshot.steps()) {
+			boolean filling = step.queueDepth() * 2 >= step.queueCapacity();
+			if (filling && step.utilization() > highest) {
+				highest = step.utilization();
+				bottleneck = step.name();
+			}
+		}
+		List<StepDescriptor> steps = new ArrayList<>();
+		for (StepSnapshot step : snapshot.steps()) {
+			steps.add(new StepDescriptor(step.name(), step.kind().name(), step.inputType(), step.outputType(),
+					new Workers(step.workersConfigured(), step.workersAlive(), step.workersBusy()),
+					new Queue(step.queueDepth(), step.queueCapacity()),
+					new Counts(step.stats().in(), step.stats().processed(), step.stats().dropped(),
+							step.stats().retried(), step.stats().failed(), step.stats().deadLettered(),
+							step.stats().abandoned()),
+					step.stats().restarts(), Math.round(step.utilization() * 1000) / 1000.0,
+					step.name().equals(bottleneck)));
+		}
+		return new PipelineDescriptor(snapshot.name(), snapshot.state().name(), snapshot.in(), snapshot.completed(),
+				snapshot.dropped(), snapshot.deadLettered(), snapshot.abandoned(), bottleneck, steps,
+				snapshot.lastError());
+	}
+
+	/**
+	 * A pipeline as the endpoint shows it.
+	 * @param name the pipeline's name
+	 * @param state its state
+	 * @param in items that entered it
+	 * @param completed items that left the last step
+	 * @param dropped items dropped
+	 * @param deadLettered items dead-lettered
+	 * @param abandoned items abandoned
+	 * @param bottleneck the bottleneck step, or {@code null}
+	 * @param steps the steps in order
+	 * @param lastError the last error, or {@code null}
+	 */
+	public record PipelineDescriptor(String name, String state, long in, long completed, long dropped,
+			long deadLettered, long abandoned, @Nullable String bottleneck, List<StepDescriptor> steps,
+			@Nullable String lastError) {
+
+	}
+
+	/**
+	 * A step as the endpoint shows it.
+	 * @param name the step's name
+	 * @param kind ONE_TO_ONE, FAN_OUT or STREAM
+	 * @param inputType the type it takes
+	 * @param outputType the type it emits
+	 * @param workers its workers
+	 * @param queue its input queue
+	 * @param counts its counts
+	 * @param restarts workers replaced
+	 * @param utilization busy share of worker time, 0 to 1
+	 * @param bottleneck whether it is the pipeline's bottleneck
+	 */
+	public record StepDescriptor(String name, String kind, String inputType, String outputType, Workers workers,
+			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck) {
+
+	}
+
+	/**
+	 * A step's workers.
+	 * @param configured the count it should have
+	 * @param alive the threads running
+	 * @param busy the threads in the handler
+	 */
+	public record Workers(int configured, int alive, int busy) {
+
+	}
+
+	/**
+	 * A step's input queue.
+	 * @param depth the items waiting
+	 * @param capacity the bound
+	 */
+	public record Queue(int depth, int capacity) {
+
+	}
+
+	/**
+	 * A step's counts over every run.
+	 * @param in items that entered
+	 * @param processed items processed
+	 * @param dropped items dropped
+	 * @param retried attempts retried
+	 * @param failed items that failed
+	 * @param deadLettered items dead-lettered
+	 * @param abandoned items abandoned
+	 */
+	public record Counts(long in, long processed, long dropped, long retried, long failed, long deadLettered,
+			long abandoned) {
+
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * The {@code paipa} actuator endpoint.
+ */
+@NullMarked
+package io.paipa.boot.actuate;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of paipa's endpoint support.
+ */
+@NullMarked
+package io.paipa.boot.autoconfigure.endpoint;
+
+import org.jspecify.annotations.NullMarked;

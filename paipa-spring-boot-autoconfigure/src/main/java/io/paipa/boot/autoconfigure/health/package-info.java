@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of paipa's health support.
+ */
+@NullMarked
+package io.paipa.boot.autoconfigure.health;
+
+import org.jspecify.annotations.NullMarked;

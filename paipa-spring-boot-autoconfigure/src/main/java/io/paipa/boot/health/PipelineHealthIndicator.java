@@ -1,0 +1,93 @@
+package io.paipa.boot.health;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineSnapshot;
+import io.paipa.core.PipelineState;
+import io.paipa.core.StepSnapshot;
+
+/**
+ * The health of one pipeline: UP while it runs with every step at its configured
+ * workers, and for a batch pipeline that is idle or finished well; DOWN when it failed,
+ * when a running step has no live worker, or when a worker has been busy on one item
+ * longer than the stall timeout; OUT_OF_SERVICE once stopped. The details show the
+ * state, every step's figures and the last error.
+ */
+public class PipelineHealthIndicator implements HealthIndicator {
+
+	private final Pipeline<?> pipeline;
+
+	private final Duration stallTimeout;
+
+	/**
+	 * Creates the indicator.
+	 * @param pipeline the pipeline
+	 * @param stallTimeout how long a worker may be busy on one item before the pipeline
+	 * is reported DOWN
+	 */
+	public PipelineHealthIndicator(Pipeline<?> pipeline, Duration stallTimeout) {
+		this.pipeline = pipeline;
+		this.stallTimeout = stallTimeout;
+	}
+
+	@Override
+	public Health health() {
+		PipelineSnapshot snapshot = this.pipeline.snapshot();
+		List<String> problems = new ArrayList<>();
+		boolean running = snapshot.state() == PipelineState.RUNNING || snapshot.state() == PipelineState.DRAINING;
+		Map<String, Object> steps = new LinkedHashMap<>();
+		for (StepSnapshot step : snapshot.steps()) {
+			steps.put(step.name(), details(step));
+			if (running && step.workersAlive() == 0) {
+				problems.add("step '" + step.name() + "' has no live worker");
+			}
+			if (running && step.longestBusyNanos() > this.stallTimeout.toNanos()) {
+				problems.add("a worker of step '" + step.name() + "' has been busy on one item for "
+						+ Duration.ofNanos(step.longestBusyNanos()).toSeconds() + " s, longer than the stall timeout of "
+						+ this.stallTimeout);
+			}
+		}
+		Health.Builder builder = switch (snapshot.state()) {
+			case FAILED -> Health.down();
+			case STOPPED -> Health.outOfService();
+			default -> problems.isEmpty() ? Health.up() : Health.down();
+		};
+		builder.withDetail("state", snapshot.state())
+			.withDetail("in", snapshot.in())
+			.withDetail("completed", snapshot.completed())
+			.withDetail("dropped", snapshot.dropped())
+			.withDetail("deadLettered", snapshot.deadLettered())
+			.withDetail("abandoned", snapshot.abandoned())
+			.withDetail("steps", steps);
+		if (!problems.isEmpty()) {
+			builder.withDetail("problems", problems);
+		}
+		if (snapshot.lastError() != null) {
+			builder.withDetail("lastError", snapshot.lastError());
+		}
+		return builder.build();
+	}
+
+	private static Map<String, Object> details(StepSnapshot step) {
+		Map<String, Object> details = new LinkedHashMap<>();
+		details.put("workers", Map.of("configured", step.workersConfigured(), "alive", step.workersAlive(), "busy",
+				step.workersBusy()));
+		details.put("queue", Map.of("depth", step.queueDepth(), "capacity", step.queueCapacity()));
+		details.put("processed", step.stats().processed());
+		details.put("dropped", step.stats().dropped());
+		details.put("failed", step.stats().failed());
+		details.put("deadLettered", step.stats().deadLettered());
+		details.put("restarts", step.stats().restarts());
+		details.put("utilization", Math.round(step.utilization() * 1000) / 1000.0);
+		return details;
+	}
+
+}

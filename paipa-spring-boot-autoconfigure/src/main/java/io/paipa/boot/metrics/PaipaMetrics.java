@@ -1,0 +1,173 @@
+package io.paipa.boot.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
+
+import io.paipa.core.ItemOutcome;
+import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineListener;
+import io.paipa.core.StepSnapshot;
+import io.paipa.core.StepStats;
+
+/**
+ * Binds the meters of every pipeline and step, tagged {@code pipeline} and {@code step}.
+ *
+ * <p>Gauges and function counters read the pipeline's {@link Pipeline#snapshot()
+ * snapshot}, which is lock-free and counts over every run, so counters never go down.
+ * The handler timer {@code paipa.step.process} is fed by this binder as a
+ * {@link PipelineListener}: one sample per item a one-to-one or fan-out handler
+ * processed (stream steps, which see no single item, have no samples). Percentiles and
+ * histograms follow Micrometer's usual {@code management.metrics.distribution.*}
+ * properties. Meters are removed when the binder is destroyed with the context.
+ *
+ * <p>What it does not measure: time items wait in queues, and per-item values (tags are
+ * only pipeline, step and the outcome or state).
+ */
+public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBean {
+
+	private final Supplier<Map<String, Pipeline<?>>> pipelines;
+
+	private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
+
+	private final List<Meter> meters = new ArrayList<>();
+
+	private @Nullable MeterRegistry registry;
+
+	/**
+	 * Creates the binder.
+	 * @param pipelines supplies the pipelines by name when the binder is bound (after the
+	 * pipelines were built, so that they can have this binder as a listener)
+	 */
+	public PaipaMetrics(Supplier<Map<String, Pipeline<?>>> pipelines) {
+		this.pipelines = pipelines;
+	}
+
+	@Override
+	public synchronized void bindTo(MeterRegistry registry) {
+		this.registry = registry;
+		this.pipelines.get().forEach((name, pipeline) -> bind(registry, name, pipeline));
+	}
+
+	private void bind(MeterRegistry registry, String name, Pipeline<?> pipeline) {
+		Tags pipelineTags = Tags.of("pipeline", pipeline.name());
+		for (String outcome : List.of("in", "completed", "dropped", "dead-lettered")) {
+			ToDoubleFunction<Pipeline<?>> value = switch (outcome) {
+				case "in" -> (p) -> p.snapshot().in();
+				case "completed" -> (p) -> p.snapshot().completed();
+				case "dropped" -> (p) -> p.snapshot().dropped();
+				default -> (p) -> p.snapshot().deadLettered();
+			};
+			add(FunctionCounter.builder("paipa.pipeline.items", pipeline, value)
+				.tags(pipelineTags.and("outcome", outcome))
+				.description("Items that entered the pipeline (in) and that left it, by outcome")
+				.baseUnit("items")
+				.register(registry));
+		}
+		Map<String, Timer> stepTimers = new ConcurrentHashMap<>();
+		for (String step : pipeline.stepNames()) {
+			Tags tags = pipelineTags.and("step", step);
+			Function<Pipeline<?>, StepSnapshot> read = (p) -> p.snapshot().step(step);
+			add(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read.apply(p).queueDepth())
+				.tags(tags)
+				.description("Items waiting in the step's input queue")
+				.baseUnit("items")
+				.register(registry));
+			add(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read.apply(p).queueCapacity())
+				.tags(tags)
+				.description("Bound of the step's input queue")
+				.baseUnit("items")
+				.register(registry));
+			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersConfigured())
+				.tags(tags.and("state", "configured"))
+				.description("Worker threads of the step, by state")
+				.baseUnit("threads")
+				.register(registry));
+			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersAlive())
+				.tags(tags.and("state", "alive"))
+				.description("Worker threads of the step, by state")
+				.baseUnit("threads")
+				.register(registry));
+			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersBusy())
+				.tags(tags.and("state", "busy"))
+				.description("Worker threads of the step, by state")
+				.baseUnit("threads")
+				.register(registry));
+			add(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
+				.tags(tags)
+				.description("Share of the step's worker time spent in the handler over the last seconds, 0 to 1")
+				.register(registry));
+			for (String outcome : List.of("processed", "dropped", "retried", "failed")) {
+				ToDoubleFunction<Pipeline<?>> value = (p) -> count(read.apply(p).stats(), outcome);
+				add(FunctionCounter.builder("paipa.step.items", pipeline, value)
+					.tags(tags.and("outcome", outcome))
+					.description("Items the step handled, by outcome")
+					.baseUnit("items")
+					.register(registry));
+			}
+			add(FunctionCounter.builder("paipa.step.worker.restarts", pipeline,
+					(p) -> read.apply(p).stats().restarts())
+				.tags(tags)
+				.description("Workers of the step replaced after they died of an unexpected error")
+				.register(registry));
+			Timer timer = Timer.builder("paipa.step.process")
+				.tags(tags)
+				.description("Time the step's handler spent on one item")
+				.register(registry);
+			add(timer);
+			stepTimers.put(step, timer);
+		}
+		this.timers.put(pipeline.name(), stepTimers);
+	}
+
+	private static double count(StepStats stats, String outcome) {
+		return switch (outcome) {
+			case "processed" -> stats.processed();
+			case "dropped" -> stats.dropped();
+			case "retried" -> stats.retried();
+			default -> stats.failed();
+		};
+	}
+
+	private void add(Meter meter) {
+		this.meters.add(meter);
+	}
+
+	@Override
+	public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
+		if (handlerNanos < 0 || (outcome != ItemOutcome.PROCESSED && outcome != ItemOutcome.DROPPED)) {
+			return;
+		}
+		Map<String, Timer> steps = this.timers.get(pipeline);
+		Timer timer = (steps != null) ? steps.get(step) : null;
+		if (timer != null) {
+			timer.record(handlerNanos, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	/** Removes every meter this binder registered. */
+	@Override
+	public synchronized void destroy() {
+		if (this.registry != null) {
+			this.meters.forEach(this.registry::remove);
+		}
+		this.meters.clear();
+		this.timers.clear();
+	}
+
+}
