@@ -81,6 +81,7 @@ final class PipelineFactory {
 		}
 	}
 
+	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private Object handler(StepPlan step, Class<?> type) {
 		String beanName = step.beanName();
 		if (!step.prototype()) {
