@@ -7,11 +7,11 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineSnapshot;
@@ -23,10 +23,15 @@ import io.paipa.core.StepSnapshot;
  * {@code {"step": "enrich", "workers": 16}}).
  *
  * <p>The bottleneck is the step with the highest utilization among those whose input
- * queue is at least half full; none is marked while no queue is filling.
+ * queue is at least half full; none is marked while no queue is filling. Over HTTP, an
+ * unknown pipeline or step and a worker count below 1 or above {@value #MAX_WORKERS}
+ * answer 400 with a JSON body {@code {"status": 400, "message": "..."}}.
  */
 @Endpoint(id = "paipa")
 public class PaipaEndpoint {
+
+	/** The most workers a step can be given through the endpoint. */
+	public static final int MAX_WORKERS = 4096;
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
 
@@ -52,44 +57,55 @@ public class PaipaEndpoint {
 	/**
 	 * Describes one pipeline.
 	 * @param pipeline the pipeline's name
-	 * @return its description
+	 * @return its description, or a 400 response with a message for an unknown pipeline
 	 */
 	@ReadOperation
-	public PipelineDescriptor pipeline(@Selector String pipeline) {
-		return describe(find(pipeline).snapshot());
+	public WebEndpointResponse<Object> pipeline(@Selector String pipeline) {
+		Pipeline<?> target = this.pipelines.get().get(pipeline);
+		if (target == null) {
+			return badRequest(unknownPipeline(pipeline));
+		}
+		return new WebEndpointResponse<>(describe(target.snapshot()));
 	}
 
 	/**
 	 * Changes a step's worker count while the pipeline runs.
 	 * @param pipeline the pipeline's name
 	 * @param step the step's name
-	 * @param workers the new count, at least 1
-	 * @return the pipeline's description after the change
+	 * @param workers the new count, 1 to {@value #MAX_WORKERS}
+	 * @return the pipeline's description after the change, or a 400 response with a
+	 * message for an unknown pipeline or step or a bad count
 	 */
 	@WriteOperation
-	public PipelineDescriptor scale(@Selector String pipeline, @Nullable String step, @Nullable Integer workers) {
-		Pipeline<?> target = find(pipeline);
+	public WebEndpointResponse<Object> scale(@Selector String pipeline, @Nullable String step,
+			@Nullable Integer workers) {
+		Pipeline<?> target = this.pipelines.get().get(pipeline);
+		if (target == null) {
+			return badRequest(unknownPipeline(pipeline));
+		}
 		if (step == null || workers == null) {
-			throw new InvalidEndpointRequestException("Send {\"step\": \"<step>\", \"workers\": <n>}",
-					"Missing step or workers");
+			return badRequest("Missing step or workers: send a JSON body {\"step\": \"<step>\", \"workers\": <n>}; "
+					+ "the steps of '" + pipeline + "' are " + target.stepNames());
+		}
+		if (workers > MAX_WORKERS) {
+			return badRequest("Step '" + step + "': workers must be at most " + MAX_WORKERS + " but was " + workers);
 		}
 		try {
 			target.scale(step, workers);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), ex.getMessage());
+			return badRequest(ex.getMessage());
 		}
-		return describe(target.snapshot());
+		return new WebEndpointResponse<>(describe(target.snapshot()));
 	}
 
-	private Pipeline<?> find(String name) {
-		Map<String, Pipeline<?>> all = this.pipelines.get();
-		Pipeline<?> pipeline = all.get(name);
-		if (pipeline == null) {
-			String message = "No pipeline named '" + name + "'; the pipelines are " + all.keySet();
-			throw new InvalidEndpointRequestException(message, message);
-		}
-		return pipeline;
+	private String unknownPipeline(String name) {
+		return "No pipeline named '" + name + "'; the pipelines are " + this.pipelines.get().keySet();
+	}
+
+	private static WebEndpointResponse<Object> badRequest(String message) {
+		return new WebEndpointResponse<>(Map.of("status", WebEndpointResponse.STATUS_BAD_REQUEST, "message", message),
+				WebEndpointResponse.STATUS_BAD_REQUEST);
 	}
 
 	static PipelineDescriptor describe(PipelineSnapshot snapshot) {

@@ -37,7 +37,9 @@ import io.paipa.core.StepStats;
  * properties. Meters are removed when the binder is destroyed with the context.
  *
  * <p>What it does not measure: time items wait in queues, and per-item values (tags are
- * only pipeline, step and the outcome or state).
+ * only pipeline, step and the outcome or state). Gauges and counters have no base unit,
+ * so their Prometheus names are the meter names: {@code paipa_step_queue_depth},
+ * {@code paipa_step_items_total}.
  */
 public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBean {
 
@@ -76,7 +78,6 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 			add(FunctionCounter.builder("paipa.pipeline.items", pipeline, value)
 				.tags(pipelineTags.and("outcome", outcome))
 				.description("Items that entered the pipeline (in) and that left it, by outcome")
-				.baseUnit("items")
 				.register(registry));
 		}
 		Map<String, Timer> stepTimers = new ConcurrentHashMap<>();
@@ -86,27 +87,22 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 			add(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read.apply(p).queueDepth())
 				.tags(tags)
 				.description("Items waiting in the step's input queue")
-				.baseUnit("items")
 				.register(registry));
 			add(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read.apply(p).queueCapacity())
 				.tags(tags)
 				.description("Bound of the step's input queue")
-				.baseUnit("items")
 				.register(registry));
 			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersConfigured())
 				.tags(tags.and("state", "configured"))
 				.description("Worker threads of the step, by state")
-				.baseUnit("threads")
 				.register(registry));
 			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersAlive())
 				.tags(tags.and("state", "alive"))
 				.description("Worker threads of the step, by state")
-				.baseUnit("threads")
 				.register(registry));
 			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersBusy())
 				.tags(tags.and("state", "busy"))
 				.description("Worker threads of the step, by state")
-				.baseUnit("threads")
 				.register(registry));
 			add(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
 				.tags(tags)
@@ -117,7 +113,6 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				add(FunctionCounter.builder("paipa.step.items", pipeline, value)
 					.tags(tags.and("outcome", outcome))
 					.description("Items the step handled, by outcome")
-					.baseUnit("items")
 					.register(registry));
 			}
 			add(FunctionCounter.builder("paipa.step.worker.restarts", pipeline,
