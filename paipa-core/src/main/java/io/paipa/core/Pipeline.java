@@ -284,7 +284,7 @@ public final class Pipeline<I> {
 			steps.add(new StepSnapshot(step.name(), step.kind(),
 					Types.name(step.inputType()),
 					Types.name(step.outputType()), this.workers[i], 0, 0, 0,
-					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0));
+					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0, false));
 		}
 		return new PipelineSnapshot(name(), PipelineState.NEW, 0, 0, 0, 0, 0, List.copyOf(steps), null);
 	}

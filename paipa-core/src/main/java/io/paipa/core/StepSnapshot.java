@@ -17,9 +17,11 @@ package io.paipa.core;
  * seconds, 0 to 1
  * @param longestBusyNanos how long the busiest worker has been on its current item, 0
  * when none is busy
+ * @param inputEnded whether the step's input has ended in this run: its workers end as
+ * they run out of work, so none alive is then no fault
  */
 public record StepSnapshot(String name, StepKind kind, String inputType, String outputType, int workersConfigured,
 		int workersAlive, int workersBusy, int queueDepth, int queueCapacity, StepStats stats, double utilization,
-		long longestBusyNanos) {
+		long longestBusyNanos, boolean inputEnded) {
 
 }

@@ -636,6 +636,10 @@ public final class Execution {
 	void deadLetter(int step, Object item, Throwable cause, int attempts, Tracked envelope) {
 		StepRuntime runtime = this.steps[step];
 		runtime.counters.deadLettered.increment();
+		if (!(cause instanceof PipelineClosedException)) {
+			recordError("step '" + runtime.name() + "' dead-lettered an item after " + attempts
+					+ " attempt(s): " + cause);
+		}
 		try {
 			this.definition.deadLetterHandler().handle(new DeadLetter(name(), runtime.name(), item, cause, attempts));
 		}

@@ -313,7 +313,8 @@ final class StepRuntime {
 		long busyTotal = this.counters.busyNanos.sum() + inProgress;
 		return new StepSnapshot(name(), this.definition.kind(), Types.name(this.definition.inputType()),
 				Types.name(this.definition.outputType()), this.configured, workers.length, busy, this.input.size(),
-				this.input.capacity(), this.counters.toStats(name()), utilization(now, busyTotal), longest);
+				this.input.capacity(), this.counters.toStats(name()), utilization(now, busyTotal), longest,
+				this.input.isClosed() && this.input.size() == 0);
 	}
 
 	private double utilization(long now, long busyTotal) {

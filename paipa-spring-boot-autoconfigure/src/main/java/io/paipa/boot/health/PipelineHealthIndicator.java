@@ -17,8 +17,9 @@ import io.paipa.core.StepSnapshot;
 /**
  * The health of one pipeline: UP while it runs with every step at its configured
  * workers, and for a batch pipeline that is idle or finished well; DOWN when it failed,
- * when a running step has no live worker, or when a worker has been busy on one item
- * longer than the stall timeout; OUT_OF_SERVICE once stopped. The details show the
+ * when a running step has no live worker (though its input has not ended), or when a
+ * worker has been busy on one item longer than the stall timeout; OUT_OF_SERVICE once
+ * stopped. The details show the
  * state, every step's figures and the last error.
  */
 public class PipelineHealthIndicator implements HealthIndicator {
@@ -46,12 +47,12 @@ public class PipelineHealthIndicator implements HealthIndicator {
 		Map<String, Object> steps = new LinkedHashMap<>();
 		for (StepSnapshot step : snapshot.steps()) {
 			steps.put(step.name(), details(step));
-			if (running && step.workersAlive() == 0) {
+			if (running && step.workersAlive() == 0 && !step.inputEnded()) {
 				problems.add("step '" + step.name() + "' has no live worker");
 			}
 			if (running && step.longestBusyNanos() > this.stallTimeout.toNanos()) {
 				problems.add("a worker of step '" + step.name() + "' has been busy on one item for "
-						+ Duration.ofNanos(step.longestBusyNanos()).toSeconds() + " s, longer than the stall timeout of "
+						+ Duration.ofMillis(step.longestBusyNanos() / 1_000_000) + ", longer than the stall timeout of "
 						+ this.stallTimeout);
 			}
 		}

@@ -1,10 +1,13 @@
 package io.paipa.boot.metrics;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -16,7 +19,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 
 import io.paipa.core.ItemOutcome;
@@ -45,11 +47,11 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
 
-	private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
+	/** The handler timers by pipeline and step: one per registry this binder is bound to. */
+	private final Map<String, Map<String, List<Timer>>> timers = new ConcurrentHashMap<>();
 
-	private final List<Meter> meters = new ArrayList<>();
-
-	private @Nullable MeterRegistry registry;
+	/** The meters registered, by registry, to remove them again. */
+	private final Map<MeterRegistry, List<Meter>> meters = new LinkedHashMap<>();
 
 	/**
 	 * Creates the binder.
@@ -62,11 +64,16 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 
 	@Override
 	public synchronized void bindTo(MeterRegistry registry) {
-		this.registry = registry;
-		this.pipelines.get().forEach((name, pipeline) -> bind(registry, name, pipeline));
+		if (this.meters.containsKey(registry)) {
+			return;
+		}
+		List<Meter> registered = new ArrayList<>();
+		this.meters.put(registry, registered);
+		this.pipelines.get().forEach((name, pipeline) -> bind(registry, pipeline, registered));
 	}
 
-	private void bind(MeterRegistry registry, String name, Pipeline<?> pipeline) {
+	private void bind(MeterRegistry registry, Pipeline<?> pipeline, List<Meter> registered) {
+		Consumer<Meter> add = registered::add;
 		Tags pipelineTags = Tags.of("pipeline", pipeline.name());
 		for (String outcome : List.of("in", "completed", "dropped", "dead-lettered")) {
 			ToDoubleFunction<Pipeline<?>> value = switch (outcome) {
@@ -75,47 +82,48 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				case "dropped" -> (p) -> p.snapshot().dropped();
 				default -> (p) -> p.snapshot().deadLettered();
 			};
-			add(FunctionCounter.builder("paipa.pipeline.items", pipeline, value)
+			add.accept(FunctionCounter.builder("paipa.pipeline.items", pipeline, value)
 				.tags(pipelineTags.and("outcome", outcome))
 				.description("Items that entered the pipeline (in) and that left it, by outcome")
 				.register(registry));
 		}
-		Map<String, Timer> stepTimers = new ConcurrentHashMap<>();
+		Map<String, List<Timer>> stepTimers = this.timers.computeIfAbsent(pipeline.name(),
+				(key) -> new ConcurrentHashMap<>());
 		for (String step : pipeline.stepNames()) {
 			Tags tags = pipelineTags.and("step", step);
 			Function<Pipeline<?>, StepSnapshot> read = (p) -> p.snapshot().step(step);
-			add(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read.apply(p).queueDepth())
+			add.accept(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read.apply(p).queueDepth())
 				.tags(tags)
 				.description("Items waiting in the step's input queue")
 				.register(registry));
-			add(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read.apply(p).queueCapacity())
+			add.accept(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read.apply(p).queueCapacity())
 				.tags(tags)
 				.description("Bound of the step's input queue")
 				.register(registry));
-			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersConfigured())
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersConfigured())
 				.tags(tags.and("state", "configured"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersAlive())
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersAlive())
 				.tags(tags.and("state", "alive"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersBusy())
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersBusy())
 				.tags(tags.and("state", "busy"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
+			add.accept(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
 				.tags(tags)
 				.description("Share of the step's worker time spent in the handler over the last seconds, 0 to 1")
 				.register(registry));
 			for (String outcome : List.of("processed", "dropped", "retried", "failed")) {
 				ToDoubleFunction<Pipeline<?>> value = (p) -> count(read.apply(p).stats(), outcome);
-				add(FunctionCounter.builder("paipa.step.items", pipeline, value)
+				add.accept(FunctionCounter.builder("paipa.step.items", pipeline, value)
 					.tags(tags.and("outcome", outcome))
 					.description("Items the step handled, by outcome")
 					.register(registry));
 			}
-			add(FunctionCounter.builder("paipa.step.worker.restarts", pipeline,
+			add.accept(FunctionCounter.builder("paipa.step.worker.restarts", pipeline,
 					(p) -> read.apply(p).stats().restarts())
 				.tags(tags)
 				.description("Workers of the step replaced after they died of an unexpected error")
@@ -124,10 +132,9 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.tags(tags)
 				.description("Time the step's handler spent on one item")
 				.register(registry);
-			add(timer);
-			stepTimers.put(step, timer);
+			add.accept(timer);
+			stepTimers.computeIfAbsent(step, (key) -> new CopyOnWriteArrayList<>()).add(timer);
 		}
-		this.timers.put(pipeline.name(), stepTimers);
 	}
 
 	private static double count(StepStats stats, String outcome) {
@@ -139,28 +146,24 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 		};
 	}
 
-	private void add(Meter meter) {
-		this.meters.add(meter);
-	}
-
 	@Override
 	public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
 		if (handlerNanos < 0 || (outcome != ItemOutcome.PROCESSED && outcome != ItemOutcome.DROPPED)) {
 			return;
 		}
-		Map<String, Timer> steps = this.timers.get(pipeline);
-		Timer timer = (steps != null) ? steps.get(step) : null;
-		if (timer != null) {
-			timer.record(handlerNanos, TimeUnit.NANOSECONDS);
+		Map<String, List<Timer>> steps = this.timers.get(pipeline);
+		List<Timer> timers = (steps != null) ? steps.get(step) : null;
+		if (timers != null) {
+			for (Timer timer : timers) {
+				timer.record(handlerNanos, TimeUnit.NANOSECONDS);
+			}
 		}
 	}
 
-	/** Removes every meter this binder registered. */
+	/** Removes every meter this binder registered, from every registry. */
 	@Override
 	public synchronized void destroy() {
-		if (this.registry != null) {
-			this.meters.forEach(this.registry::remove);
-		}
+		this.meters.forEach((registry, meters) -> meters.forEach(registry::remove));
 		this.meters.clear();
 		this.timers.clear();
 	}

@@ -28,11 +28,11 @@ import io.paipa.core.Pipeline;
 @AutoConfiguration(after = PaipaAutoConfiguration.class)
 @ConditionalOnClass(HealthContributor.class)
 @ConditionalOnBean(name = PaipaAutoConfiguration.ASSEMBLER_BEAN_NAME)
-@ConditionalOnEnabledHealthIndicator("paipa")
 public final class PaipaHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "paipaHealthContributor")
+	@ConditionalOnEnabledHealthIndicator("paipa")
 	static CompositeHealthContributor paipaHealthContributor(ListableBeanFactory beanFactory,
 			PaipaProperties properties) {
 		Map<String, Pipeline<?>> pipelines = new PaipaPipelines(beanFactory).get();
