@@ -1,5 +1,6 @@
 package io.paipa.core;
 
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -258,12 +259,6 @@ class BackPressureTests {
 			}
 		}
 		return null;
-	}
-
-	private static void assertNoThreadsLeft(String pipeline) {
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
-			.filteredOn((thread) -> thread.isAlive() && thread.getName().startsWith("paipa-" + pipeline + "-"))
-			.isEmpty());
 	}
 
 	/** A counter read by the source; {@link LongAdder} or {@link AtomicLong}. */

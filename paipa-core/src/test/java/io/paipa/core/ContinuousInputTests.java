@@ -1,5 +1,6 @@
 package io.paipa.core;
 
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -512,13 +513,6 @@ class ContinuousInputTests {
 		thread.setDaemon(true);
 		this.threads.add(thread);
 		return thread;
-	}
-
-	private static void assertNoThreadsLeft(String pipeline) {
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
-			.filteredOn((thread) -> thread.isAlive() && thread.getName().startsWith("paipa-" + pipeline + "-"))
-			.extracting(Thread::getName)
-			.isEmpty());
 	}
 
 }

@@ -1,8 +1,8 @@
 package io.paipa.core;
 
-import static io.paipa.core.OriginalScenariosTests.assertNoThreadsLeft;
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static io.paipa.core.OriginalScenariosTests.assertStepAccounting;
-import static io.paipa.core.OriginalScenariosTests.threadsOf;
+import static io.paipa.core.TestThreads.threadsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -1,5 +1,6 @@
 package io.paipa.core;
 
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -209,10 +210,6 @@ class IdleWorkersTests {
 			}
 		}
 		return states;
-	}
-
-	private static void assertNoThreadsLeft(String pipeline) {
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(threadStates(pipeline)).isEmpty());
 	}
 
 }

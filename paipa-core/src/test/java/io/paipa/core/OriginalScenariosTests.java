@@ -1,12 +1,12 @@
 package io.paipa.core;
 
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -273,23 +272,6 @@ class OriginalScenariosTests {
 		assertThat(steps).allSatisfy(s -> assertThat(s.in())
 			.as("step %s: in == processed + dropped + deadLettered + abandoned (%s)", s.step(), s)
 			.isEqualTo(s.processed() + s.dropped() + s.deadLettered() + s.abandoned()));
-	}
-
-	/** Waits (boundedly) until no thread of the pipeline is alive. */
-	static void assertNoThreadsLeft(String pipeline) {
-		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(threadsOf(pipeline)).as("threads of pipeline " + pipeline).isEmpty());
-	}
-
-	static List<String> threadsOf(String pipeline) {
-		String prefix = "paipa-" + pipeline + "-";
-		List<String> names = new ArrayList<>();
-		for (Thread thread : Thread.getAllStackTraces().keySet()) {
-			if (thread.isAlive() && thread.getName().startsWith(prefix)) {
-				names.add(thread.getName());
-			}
-		}
-		return names.stream().sorted().collect(Collectors.toList());
 	}
 
 }

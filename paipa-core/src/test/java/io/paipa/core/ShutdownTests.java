@@ -1,5 +1,6 @@
 package io.paipa.core;
 
+import static io.paipa.core.TestThreads.assertNoThreadsLeft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
@@ -551,10 +552,6 @@ class ShutdownTests {
 			.map(Thread::getName)
 			.sorted()
 			.toList();
-	}
-
-	private static void assertNoThreadsLeft(String pipeline) {
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(liveThreadNames(pipeline)).isEmpty());
 	}
 
 }
