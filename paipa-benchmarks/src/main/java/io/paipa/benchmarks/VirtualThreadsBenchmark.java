@@ -1,0 +1,85 @@
+package io.paipa.benchmarks;
+
+import java.lang.reflect.Method;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import io.paipa.core.Pipeline;
+
+/**
+ * I/O-bound work on virtual threads (Java 21 and later only; on Java 17 the setup fails
+ * and JMH reports it): 1,000 virtual workers sleeping 1 ms per item over 200,000 items,
+ * against 1,000 virtual threads with no queue, each taking its share of the items. The
+ * ideal is 1,000,000 items per second.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class VirtualThreadsBenchmark {
+
+	static final int ITEMS = 200_000;
+
+	static final int WORKERS = 1_000;
+
+	private Pipeline<Long> pipeline;
+
+	@Setup(Level.Trial)
+	public void setUp() {
+		if (Runtime.version().feature() < 21) {
+			throw new IllegalStateException("VirtualThreadsBenchmark needs Java 21 or later");
+		}
+		this.pipeline = Pipeline.<Long>builder("virtual")
+			.step("fetch", IoBoundBenchmark::fetch, (s) -> s.workers(WORKERS).virtualThreads(true))
+			.step("trivial", Workloads::step)
+			.build();
+	}
+
+	/** 1,000 virtual threads, each sleeping through its share of the items. */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long baseline() throws Exception {
+		Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+		ExecutorService executor = (ExecutorService) factory.invoke(null);
+		try {
+			int share = ITEMS / WORKERS;
+			for (int w = 0; w < WORKERS; w++) {
+				long first = (long) w * share;
+				executor.submit(() -> {
+					for (long i = first; i < first + share; i++) {
+						Workloads.step(IoBoundBenchmark.fetch(i));
+					}
+					return null;
+				});
+			}
+		}
+		finally {
+			executor.shutdown();
+			executor.awaitTermination(1, TimeUnit.MINUTES);
+		}
+		return ITEMS;
+	}
+
+	/** The same as a paipa pipeline with 1,000 virtual workers. */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long paipa() {
+		return this.pipeline.run(Workloads.source(ITEMS)).completed();
+	}
+
+}
