@@ -162,9 +162,7 @@ public final class BatchQueue {
 			if (available - n > 0 && this.waitingConsumers > 0) {
 				this.notEmpty.signal();
 			}
-			if (this.waitingProducers > 0 && roomLocked() > 0) {
-				this.notFull.signal();
-			}
+			signalProducers();
 			return n;
 		}
 		finally {
@@ -192,6 +190,10 @@ public final class BatchQueue {
 
 	private void releaseLocked(int n) {
 		this.held = Math.max(0, this.held - n);
+		signalProducers();
+	}
+
+	private void signalProducers() {
 		if (this.waitingProducers > 0 && roomLocked() > 0) {
 			this.notFull.signal();
 		}
@@ -277,9 +279,7 @@ public final class BatchQueue {
 					this.notEmpty.signal();
 				}
 			}
-			if (this.waitingProducers > 0 && roomLocked() > 0) {
-				this.notFull.signal();
-			}
+			signalProducers();
 			return done - from;
 		}
 		finally {

@@ -308,6 +308,18 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		return nanos;
 	}
 
+	/**
+	 * Records a whole batch's handler time, less the time it waited to hand outputs on,
+	 * when no listener needs each item's time.
+	 */
+	final void recordBatchNanos(long elapsed, int items) {
+		long nanos = Math.max(0, elapsed - this.blockedNanos);
+		this.blockedNanos = 0;
+		this.busyNanos += nanos;
+		long perItem = Math.max(1, nanos / Math.max(1, items));
+		this.avgItemNanos = (this.avgItemNanos == 0) ? perItem : (this.avgItemNanos * 7 + perItem) >> 3;
+	}
+
 	/** How many items to take: as many as fit in the batch time, at least one. */
 	final int batchLimit() {
 		long avg = this.avgItemNanos;
