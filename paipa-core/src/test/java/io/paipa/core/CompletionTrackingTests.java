@@ -192,15 +192,9 @@ class CompletionTrackingTests {
 			.build();
 		start(pipeline);
 		int n = 40;
-		AtomicIntegerArray fired = new AtomicIntegerArray(n);
-		CountDownLatch all = new CountDownLatch(n);
-		for (int i = 0; i < n; i++) {
-			int item = i;
-			pipeline.input().put(item, () -> {
-				fired.incrementAndGet(item);
-				all.countDown();
-			});
-		}
+		Callbacks callbacks = putTracked(pipeline, n);
+		AtomicIntegerArray fired = callbacks.fired();
+		CountDownLatch all = callbacks.all();
 		assertThat(all.await(20, TimeUnit.SECONDS)).isTrue();
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
 		for (int i = 0; i < n; i++) {
@@ -287,15 +281,9 @@ class CompletionTrackingTests {
 			.build();
 		start(pipeline);
 		int n = 200;
-		AtomicIntegerArray fired = new AtomicIntegerArray(n);
-		CountDownLatch all = new CountDownLatch(n);
-		for (int i = 0; i < n; i++) {
-			int item = i;
-			pipeline.input().put(item, () -> {
-				fired.incrementAndGet(item);
-				all.countDown();
-			});
-		}
+		Callbacks callbacks = putTracked(pipeline, n);
+		AtomicIntegerArray fired = callbacks.fired();
+		CountDownLatch all = callbacks.all();
 		assertThat(all.await(20, TimeUnit.SECONDS)).isTrue();
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
 		for (int i = 0; i < n; i++) {
@@ -627,6 +615,25 @@ class CompletionTrackingTests {
 		for (StepStats step : result.steps()) {
 			assertThat(step.restarts()).as("restarts of %s", step.step()).isZero();
 		}
+	}
+
+	/** Puts items 0..n-1, each with a callback counting its calls; {@code all} counts the first calls down. */
+	private static Callbacks putTracked(Pipeline<Integer> pipeline, int n) throws InterruptedException {
+		AtomicIntegerArray fired = new AtomicIntegerArray(n);
+		CountDownLatch all = new CountDownLatch(n);
+		for (int i = 0; i < n; i++) {
+			int item = i;
+			pipeline.input().put(item, () -> {
+				fired.incrementAndGet(item);
+				all.countDown();
+			});
+		}
+		return new Callbacks(fired, all);
+	}
+
+	/** The callback counts of {@link #putTracked}. */
+	private record Callbacks(AtomicIntegerArray fired, CountDownLatch all) {
+
 	}
 
 }
