@@ -2,6 +2,7 @@ package io.paipa.core;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -388,12 +389,28 @@ class ScalingTests {
 
 	@Test
 	void scalingWorksInBatchModeMidRun() throws Exception {
-		int n = 6000;
 		int gateItem = 50;
 		Map<Integer, AtomicInteger> seen = new ConcurrentHashMap<>();
 		AtomicLong lastCount = new AtomicLong();
 		CountDownLatch gateEntered = new CountDownLatch(1);
 		CountDownLatch openGate = new CountDownLatch(1);
+		// The source runs until told to stop, so that the checks after each rescale never
+		// run out of items however fast the machine is.
+		AtomicBoolean stopSource = new AtomicBoolean();
+		AtomicInteger produced = new AtomicInteger();
+		Iterator<Integer> source = new Iterator<>() {
+
+			@Override
+			public boolean hasNext() {
+				return !stopSource.get();
+			}
+
+			@Override
+			public Integer next() {
+				return produced.getAndIncrement();
+			}
+
+		};
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("scale-batch")
 			.step("middle", (Integer x) -> {
 				if (x == gateItem) {
@@ -415,7 +432,7 @@ class ScalingTests {
 		AtomicReference<PipelineResult> resultRef = new AtomicReference<>();
 		Thread runner = new Thread(() -> {
 			try {
-				resultRef.set(pipeline.run(IntStream.range(0, n).boxed().toList()));
+				resultRef.set(pipeline.run(source));
 			}
 			catch (Throwable ex) {
 				scalerFailures.add(ex);
@@ -433,16 +450,19 @@ class ScalingTests {
 			await().atMost(AWAIT).until(() -> lastCount.get() >= before + 500);
 			pipeline.scale("middle", 3);
 			assertThat(pipeline.snapshot().step("middle").workersConfigured()).isEqualTo(3);
+			await().atMost(AWAIT).until(() -> alive(pipeline, "middle") == 3);
+			// with the held worker among the three, two carry the load
 			long mark = lastCount.get();
 			await().atMost(AWAIT).until(() -> lastCount.get() >= mark + 500);
 		}
 		finally {
+			stopSource.set(true);
 			openGate.countDown();
 		}
-		await().atMost(AWAIT).until(() -> !runner.isAlive() || alive(pipeline, "middle") == 3);
 		runner.join(TimeUnit.SECONDS.toMillis(60));
 		assertThat(runner.isAlive()).isFalse();
 		assertThat(scalerFailures).isEmpty();
+		int n = produced.get();
 		PipelineResult result = resultRef.get();
 		assertThat(result.state()).isEqualTo(PipelineState.COMPLETED);
 		assertThat(result.in()).isEqualTo(n);
