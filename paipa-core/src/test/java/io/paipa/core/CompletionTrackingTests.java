@@ -342,6 +342,57 @@ class CompletionTrackingTests {
 		assertThat(result.abandoned()).isZero();
 	}
 
+	/** A callback that knows its input, as a source acknowledging records would. */
+	private record Origin(int input) implements CompletionCallback {
+
+		@Override
+		public void completed() {
+		}
+
+	}
+
+	@Test
+	void deadLettersNameTheCallbacksOfTheInputsTheyDeriveFrom() throws Exception {
+		Map<Object, List<CompletionCallback>> origins = new ConcurrentHashMap<>();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-origins")
+			.fanOut("twice", (Integer x, Emitter<Integer> out) -> {
+				out.emit(x * 10);
+				out.emit(x * 10 + 1);
+			})
+			.step("picky", (Integer x) -> {
+				if (x == 31) {
+					throw new IllegalStateException("no 31");
+				}
+				return x;
+			}, s -> s.onError(ErrorPolicy.SKIP))
+			.stream("chunk", Steps.<Integer>chunk(4, Duration.ofMillis(20)))
+			.step("sink", (List<Integer> chunk) -> {
+				if (chunk.contains(50)) {
+					throw new IllegalStateException("no chunk with 50");
+				}
+				return chunk;
+			}, s -> s.onError(ErrorPolicy.SKIP))
+			.deadLetterHandler((letter) -> origins.put(letter.item(), letter.origins()))
+			.build();
+		start(pipeline);
+		for (int i = 0; i < 8; i++) {
+			pipeline.input().put(i, new Origin(i));
+		}
+		pipeline.input().put(9);
+		await().atMost(AWAIT).until(() -> origins.size() == 2);
+		// the fan-out output 31 comes from input 3 alone
+		assertThat(origins.get(31)).containsExactly(new Origin(3));
+		// the chunk holding 50 stands for every input its members came from
+		Object chunk = origins.keySet().stream().filter(List.class::isInstance).findFirst().orElseThrow();
+		List<Integer> expected = ((List<?>) chunk).stream().map((x) -> ((Integer) x) / 10).distinct().toList();
+		assertThat(origins.get(chunk)).extracting((origin) -> ((Origin) origin).input())
+			.containsOnlyElementsOf(expected)
+			.contains(5);
+		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
+		assertThat(result.deadLettered()).isEqualTo(2);
+		assertThat(new DeadLetter("p", "s", "x", new IllegalStateException(), 1).origins()).isEmpty();
+	}
+
 	@Test
 	void deadLetteredItemsOfAStreamStepFireTheirCallbacksAfterTheDeadLetterHandler() throws Exception {
 		Set<Object> deadLettered = ConcurrentHashMap.newKeySet();

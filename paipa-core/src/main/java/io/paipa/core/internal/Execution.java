@@ -333,7 +333,7 @@ public final class Execution {
 		if (this.state.get() != PipelineState.RUNNING || this.aborted) {
 			throw notAccepting();
 		}
-		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback::completed, this)) : item;
+		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this)) : item;
 		Object[] one = { raw };
 		BatchQueue queue = this.queues[0];
 		if (queue.put(one, 0, 1, true, timeoutNanos, this.steps[0].counters.in) == 1) {
@@ -634,6 +634,12 @@ public final class Execution {
 
 	/** Hands an item to the dead-letter handler and settles its tracker. */
 	void deadLetter(int step, Object item, Throwable cause, int attempts, Tracked envelope) {
+		deadLetter(step, item, cause, attempts, Tracker.originsOf(envelope));
+		Tracked.settle(envelope);
+	}
+
+	/** Hands an item to the dead-letter handler without settling anything. */
+	void deadLetter(int step, Object item, Throwable cause, int attempts, List<CompletionCallback> origins) {
 		StepRuntime runtime = this.steps[step];
 		runtime.counters.deadLettered.increment();
 		if (!(cause instanceof PipelineClosedException)) {
@@ -641,13 +647,13 @@ public final class Execution {
 					+ " attempt(s): " + cause);
 		}
 		try {
-			this.definition.deadLetterHandler().handle(new DeadLetter(name(), runtime.name(), item, cause, attempts));
+			this.definition.deadLetterHandler()
+				.handle(new DeadLetter(name(), runtime.name(), item, cause, attempts, origins));
 		}
 		catch (Throwable ex) {
 			logger.error("Pipeline '{}', step '{}': the dead-letter handler failed; the item still counts as "
 					+ "dead-lettered: {}", name(), runtime.name(), PipelineFailedException.summarize(item), ex);
 		}
-		Tracked.settle(envelope);
 	}
 
 	/**

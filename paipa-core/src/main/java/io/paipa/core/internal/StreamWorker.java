@@ -2,9 +2,11 @@ package io.paipa.core.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 
+import io.paipa.core.CompletionCallback;
 import io.paipa.core.Emitter;
 import io.paipa.core.ErrorPolicy;
 import io.paipa.core.ItemOutcome;
@@ -82,7 +84,7 @@ final class StreamWorker extends Worker {
 			if (this.step.policy == ErrorPolicy.SKIP && hadItem) {
 				publish();
 				// dead-letter first: a source acknowledging on completion must not run ahead
-				this.execution.deadLetter(this.step.index, current, failure, 1, null);
+				this.execution.deadLetter(this.step.index, current, failure, 1, this.input.currentOrigins());
 				this.input.settleHeld();
 				this.out.flush();
 				if (this.input.exit != 0 && this.input.isEnded()) {
@@ -125,7 +127,7 @@ final class StreamWorker extends Worker {
 			if (this.execution.listeners.active) {
 				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
 			}
-			this.execution.deadLetter(this.step.index, current, error, 1, null);
+			this.execution.deadLetter(this.step.index, current, error, 1, this.input.currentOrigins());
 		}
 		this.input.settleHeld();
 	}
@@ -146,6 +148,9 @@ final class StreamWorker extends Worker {
 
 		/** The tracker of the outputs emitted since the last consumed item. */
 		Tracker group;
+
+		/** The tracker of the current item, {@code null} when it is untracked. */
+		private Tracker currentTracker;
 
 		private long busyStart;
 
@@ -199,7 +204,11 @@ final class StreamWorker extends Worker {
 					this.pending = new ArrayList<>();
 				}
 				this.pending.add(tracked.tracker);
+				this.currentTracker = tracked.tracker;
 				raw = tracked.item;
+			}
+			else {
+				this.currentTracker = null;
 			}
 			this.current = raw;
 			this.hasCurrent = true;
@@ -249,6 +258,16 @@ final class StreamWorker extends Worker {
 				worker.setBusy(this.busyStart);
 			}
 			return true;
+		}
+
+		/** The callbacks of the inputs the current item stands for, for its dead letter. */
+		List<CompletionCallback> currentOrigins() {
+			if (this.currentTracker == null) {
+				return List.of();
+			}
+			List<CompletionCallback> origins = new ArrayList<>(1);
+			this.currentTracker.collectOrigins(origins);
+			return origins;
 		}
 
 		long stopBusy() {

@@ -1,6 +1,9 @@
 package io.paipa.core.internal;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import io.paipa.core.CompletionCallback;
 
 /**
  * A reference count over an input item and everything derived from it. Every envelope
@@ -27,6 +30,23 @@ public abstract class Tracker {
 	/** Called once, when the last reference was given back. */
 	protected abstract void settled();
 
+	/** Adds the callbacks of the input items this tracker stands for. */
+	abstract void collectOrigins(List<CompletionCallback> into);
+
+	/**
+	 * The callbacks of the input items that the item in an envelope derives from.
+	 * @param raw an item, wrapped or not
+	 * @return the callbacks, empty for an untracked item
+	 */
+	static List<CompletionCallback> originsOf(Object raw) {
+		if (!(raw instanceof Tracked tracked)) {
+			return List.of();
+		}
+		List<CompletionCallback> origins = new java.util.ArrayList<>(1);
+		tracked.tracker.collectOrigins(origins);
+		return origins;
+	}
+
 	/**
 	 * Wraps an item in an envelope holding a reference of this tracker (the caller's).
 	 * @param item the item
@@ -39,11 +59,11 @@ public abstract class Tracker {
 	/** The tracker of one input item, which calls the source back when it settles. */
 	public static final class Input extends Tracker {
 
-		private final Runnable callback;
+		private final CompletionCallback callback;
 
 		private final Execution execution;
 
-		public Input(Runnable callback, Execution execution) {
+		public Input(CompletionCallback callback, Execution execution) {
 			this.callback = callback;
 			this.execution = execution;
 		}
@@ -51,11 +71,16 @@ public abstract class Tracker {
 		@Override
 		protected void settled() {
 			try {
-				this.callback.run();
+				this.callback.completed();
 			}
 			catch (Throwable ex) {
 				this.execution.callbackFailed(ex);
 			}
+		}
+
+		@Override
+		void collectOrigins(List<CompletionCallback> into) {
+			into.add(this.callback);
 		}
 
 	}
@@ -73,6 +98,13 @@ public abstract class Tracker {
 		protected void settled() {
 			for (Tracker member : this.members) {
 				member.release();
+			}
+		}
+
+		@Override
+		void collectOrigins(List<CompletionCallback> into) {
+			for (Tracker member : this.members) {
+				member.collectOrigins(into);
 			}
 		}
 
