@@ -10,7 +10,8 @@ package io.paipa.core;
  * item abandoned by a failure under {@link ErrorPolicy#FAIL} or by a worker stuck past
  * the shutdown timeout, so such items are redelivered by an at-least-once source. A
  * {@link StreamHandler} step settles the items it took only when it emits its next
- * output or ends, because its outputs may be derived from any of them.
+ * output or ends, because its outputs may be derived from any of them; the built-in
+ * {@link Steps#chunk chunk} settles them with the chunk holding them.
  */
 @FunctionalInterface
 public interface CompletionCallback {

@@ -270,6 +270,42 @@ class CompletionTrackingTests {
 	}
 
 	@Test
+	void chunkMembersSettleOnceTheirChunkLeftEvenWhenNoFurtherInputComes() throws Exception {
+		Set<Integer> recorded = ConcurrentHashMap.newKeySet();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-chunk-idle")
+			.stream("chunk", Steps.<Integer>chunk(5, Duration.ofMillis(50)))
+			.step("sink", (List<Integer> chunk) -> {
+				recorded.addAll(chunk);
+				return chunk.size();
+			})
+			.build();
+		start(pipeline);
+		// two full chunks and a partial one that goes out at max-wait; then the input stays idle
+		int n = 12;
+		AtomicIntegerArray fired = new AtomicIntegerArray(n);
+		CountDownLatch all = new CountDownLatch(n);
+		for (int i = 0; i < n; i++) {
+			int item = i;
+			pipeline.input().put(item, () -> {
+				if (!recorded.contains(item)) {
+					this.callbackErrors.add("callback of " + item + " fired before its chunk reached the last step");
+				}
+				fired.incrementAndGet(item);
+				all.countDown();
+			});
+		}
+		assertThat(all.await(20, TimeUnit.SECONDS)).as("every callback while the pipeline runs").isTrue();
+		assertThat(pipeline.isRunning()).isTrue();
+		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
+		assertThat(this.callbackErrors).isEmpty();
+		for (int i = 0; i < n; i++) {
+			assertThat(fired.get(i)).as("callbacks of item %d", i).isEqualTo(1);
+		}
+		assertThat(result.step("chunk").processed()).isEqualTo(n);
+		assertThat(result.completed()).isEqualTo(3);
+	}
+
+	@Test
 	void droppedItemsFireTheirCallbacks() throws Exception {
 		Set<Integer> reached = ConcurrentHashMap.newKeySet();
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-drop")

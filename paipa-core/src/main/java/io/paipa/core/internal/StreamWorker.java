@@ -30,8 +30,16 @@ final class StreamWorker extends Worker {
 
 	private final StreamEmitter emitter = new StreamEmitter();
 
+	/**
+	 * Whether each output stands alone for the items consumed before it, as a chunk's
+	 * does: the items then settle with that output, not when the next item comes (which,
+	 * in a continuous pipeline, may be never).
+	 */
+	private final boolean settleWithOutput;
+
 	StreamWorker(StepRuntime step, int index, Worker predecessor) {
 		super(step, index, predecessor);
+		this.settleWithOutput = step.definition.handler() instanceof ChunkHandler;
 	}
 
 	@Override
@@ -357,6 +365,9 @@ final class StreamWorker extends Worker {
 			if (group != null) {
 				group.retain();
 				StreamWorker.this.out.add(group.wrap(item));
+				if (StreamWorker.this.settleWithOutput) {
+					StreamWorker.this.input.releaseGroup();
+				}
 			}
 			else {
 				StreamWorker.this.out.add(item);
