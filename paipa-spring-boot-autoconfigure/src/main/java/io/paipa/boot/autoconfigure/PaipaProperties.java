@@ -1,7 +1,9 @@
 package io.paipa.boot.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -145,6 +147,21 @@ public class PaipaProperties {
 		 */
 		private Map<String, Step> steps = new LinkedHashMap<>();
 
+		/**
+		 * Where a continuous pipeline's input comes from besides its PipelineInput bean.
+		 */
+		private Source source = new Source();
+
+		/**
+		 * Where the last step's outputs go.
+		 */
+		private Sink sink = new Sink();
+
+		/**
+		 * Where dead letters go, instead of a DeadLetterHandler bean.
+		 */
+		private DeadLetters deadLetter = new DeadLetters();
+
 		public @Nullable String getDefinition() {
 			return this.definition;
 		}
@@ -247,6 +264,305 @@ public class PaipaProperties {
 
 		public void setSteps(Map<String, Step> steps) {
 			this.steps = steps;
+		}
+
+		public Source getSource() {
+			return this.source;
+		}
+
+		public void setSource(Source source) {
+			this.source = source;
+		}
+
+		public Sink getSink() {
+			return this.sink;
+		}
+
+		public void setSink(Sink sink) {
+			this.sink = sink;
+		}
+
+		public DeadLetters getDeadLetter() {
+			return this.deadLetter;
+		}
+
+		public void setDeadLetter(DeadLetters deadLetter) {
+			this.deadLetter = deadLetter;
+		}
+
+	}
+
+	/**
+	 * A pipeline's external source.
+	 */
+	public static class Source {
+
+		/**
+		 * Kafka topics to consume, with Spring Kafka and the spring.kafka.* settings.
+		 */
+		private KafkaSource kafka = new KafkaSource();
+
+		public KafkaSource getKafka() {
+			return this.kafka;
+		}
+
+		public void setKafka(KafkaSource kafka) {
+			this.kafka = kafka;
+		}
+
+	}
+
+	/**
+	 * A Kafka source: records of these topics feed the pipeline; a record's offset is
+	 * committed once the record and everything derived from it has left the pipeline or
+	 * been dead-lettered.
+	 */
+	public static class KafkaSource {
+
+		/**
+		 * Topics to consume. Setting them turns the source on.
+		 */
+		private List<String> topics = new ArrayList<>();
+
+		/**
+		 * Consumer group. Defaults to spring.kafka.consumer.group-id, else the pipeline's
+		 * name.
+		 */
+		private @Nullable String groupId;
+
+		/**
+		 * Most records taken from Kafka and not yet finished. The consumer pauses when
+		 * this many are in the pipeline and resumes at half. Defaults to the pipeline's
+		 * input-capacity, so that the source never waits for room in the input.
+		 */
+		private @Nullable Integer maxInFlight;
+
+		/**
+		 * Longest time a poll waits for records; acknowledgements from the pipeline are
+		 * committed between polls.
+		 */
+		private Duration pollTimeout = Duration.ofSeconds(1);
+
+		/**
+		 * Longest time a consumer losing partitions in a rebalance waits for the records
+		 * it took from them to finish, so that their offsets are committed before the
+		 * partitions move. Keep it well below max.poll.interval.ms.
+		 */
+		private Duration revokeTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Further consumer properties for this source, overriding spring.kafka.consumer.*.
+		 */
+		private Map<String, String> properties = new LinkedHashMap<>();
+
+		public List<String> getTopics() {
+			return this.topics;
+		}
+
+		public void setTopics(List<String> topics) {
+			this.topics = topics;
+		}
+
+		public @Nullable String getGroupId() {
+			return this.groupId;
+		}
+
+		public void setGroupId(@Nullable String groupId) {
+			this.groupId = groupId;
+		}
+
+		public @Nullable Integer getMaxInFlight() {
+			return this.maxInFlight;
+		}
+
+		public void setMaxInFlight(@Nullable Integer maxInFlight) {
+			this.maxInFlight = maxInFlight;
+		}
+
+		public Duration getPollTimeout() {
+			return this.pollTimeout;
+		}
+
+		public void setPollTimeout(Duration pollTimeout) {
+			this.pollTimeout = pollTimeout;
+		}
+
+		public Map<String, String> getProperties() {
+			return this.properties;
+		}
+
+		public void setProperties(Map<String, String> properties) {
+			this.properties = properties;
+		}
+
+		public Duration getRevokeTimeout() {
+			return this.revokeTimeout;
+		}
+
+		public void setRevokeTimeout(Duration revokeTimeout) {
+			this.revokeTimeout = revokeTimeout;
+		}
+
+		/**
+		 * Tells whether the source is configured.
+		 * @return whether topics are set
+		 */
+		public boolean isEnabled() {
+			return !this.topics.isEmpty();
+		}
+
+	}
+
+	/**
+	 * A pipeline's external sink.
+	 */
+	public static class Sink {
+
+		/**
+		 * A Kafka topic receiving the last step's outputs, sent with the KafkaTemplate.
+		 */
+		private KafkaSink kafka = new KafkaSink();
+
+		public KafkaSink getKafka() {
+			return this.kafka;
+		}
+
+		public void setKafka(KafkaSink kafka) {
+			this.kafka = kafka;
+		}
+
+	}
+
+	/**
+	 * A Kafka sink: two steps added after the last one, 'kafka-sink-batch' (a chunk) and
+	 * 'kafka-sink', which sends each chunk and waits for the broker's acknowledgements
+	 * before its items count as completed.
+	 */
+	public static class KafkaSink {
+
+		/**
+		 * Topic to send to. Setting it turns the sink on. An output that is a
+		 * ProducerRecord is sent as it is, to its own topic.
+		 */
+		private @Nullable String topic;
+
+		/**
+		 * Name of a KafkaKey bean giving each output's record key. Without it records
+		 * have no key.
+		 */
+		private @Nullable String key;
+
+		/**
+		 * Most outputs sent together before waiting for their acknowledgements.
+		 */
+		private int batchSize = 500;
+
+		/**
+		 * Longest time an output waits for its batch to fill.
+		 */
+		private Duration maxWait = Duration.ofMillis(20);
+
+		/**
+		 * Threads sending batches.
+		 */
+		private int workers = 2;
+
+		public @Nullable String getTopic() {
+			return this.topic;
+		}
+
+		public void setTopic(@Nullable String topic) {
+			this.topic = topic;
+		}
+
+		public @Nullable String getKey() {
+			return this.key;
+		}
+
+		public void setKey(@Nullable String key) {
+			this.key = key;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+		public Duration getMaxWait() {
+			return this.maxWait;
+		}
+
+		public void setMaxWait(Duration maxWait) {
+			this.maxWait = maxWait;
+		}
+
+		public int getWorkers() {
+			return this.workers;
+		}
+
+		public void setWorkers(int workers) {
+			this.workers = workers;
+		}
+
+		/**
+		 * Tells whether the sink is configured.
+		 * @return whether a topic is set
+		 */
+		public boolean isEnabled() {
+			return this.topic != null && !this.topic.isBlank();
+		}
+
+	}
+
+	/**
+	 * Where a pipeline's dead letters go.
+	 */
+	public static class DeadLetters {
+
+		/**
+		 * A Kafka topic receiving the dead letters.
+		 */
+		private KafkaDeadLetters kafka = new KafkaDeadLetters();
+
+		public KafkaDeadLetters getKafka() {
+			return this.kafka;
+		}
+
+		public void setKafka(KafkaDeadLetters kafka) {
+			this.kafka = kafka;
+		}
+
+	}
+
+	/**
+	 * A Kafka dead-letter topic: each dead letter is sent there with the step, the reason
+	 * and the original record (its key, value and headers) when it came from a Kafka
+	 * source, else with the item itself.
+	 */
+	public static class KafkaDeadLetters {
+
+		/**
+		 * Topic to send dead letters to. Setting it turns this on.
+		 */
+		private @Nullable String topic;
+
+		public @Nullable String getTopic() {
+			return this.topic;
+		}
+
+		public void setTopic(@Nullable String topic) {
+			this.topic = topic;
+		}
+
+		/**
+		 * Tells whether the dead-letter topic is configured.
+		 * @return whether a topic is set
+		 */
+		public boolean isEnabled() {
+			return this.topic != null && !this.topic.isBlank();
 		}
 
 	}

@@ -56,6 +56,10 @@ final class PipelineFactory {
 				case FLATTEN -> builder.fanOut(step.name(), Steps.flatten(), spec);
 			}
 		}
+		Pipeline.Builder<?, ?> custom = builder;
+		this.beanFactory.getBeanProvider(PipelineBuilderCustomizer.class)
+			.orderedStream()
+			.forEach((customizer) -> customizer.customize(plan.name(), custom));
 		return builder.build();
 	}
 

@@ -42,7 +42,10 @@ class ConfigurationMetadataTests {
 	/** Every setting of a pipeline, as its key under {@code paipa.pipelines.<name>}. */
 	private static final List<String> PIPELINE_KEYS = List.of("definition", "mode", "input-capacity", "source-queue",
 			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier", "shutdown-timeout",
-			"progress-interval", "dead-letter-handler", "max-restarts");
+			"progress-interval", "dead-letter-handler", "max-restarts", "source.kafka.topics", "source.kafka.group-id",
+			"source.kafka.max-in-flight", "source.kafka.poll-timeout", "source.kafka.revoke-timeout",
+			"source.kafka.properties", "sink.kafka.topic", "sink.kafka.key", "sink.kafka.batch-size",
+			"sink.kafka.max-wait", "sink.kafka.workers", "dead-letter.kafka.topic");
 
 	/** Every setting of a step, as its key under {@code paipa.pipelines.<name>.steps.<step>}. */
 	private static final List<String> STEP_KEYS = List.of("workers", "queue-capacity", "virtual-threads",

@@ -1,0 +1,120 @@
+package io.paipa.boot.autoconfigure.kafka;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.KafkaHeaders;
+
+import io.paipa.core.CompletionCallback;
+import io.paipa.core.DeadLetter;
+import io.paipa.core.DeadLetterHandler;
+import io.paipa.core.PipelineFailedException;
+
+/**
+ * Publishes a pipeline's dead letters to a Kafka topic: for an item that came from a
+ * Kafka source, its original record (key, value and headers); otherwise the item itself.
+ * Headers say where and why: Spring Kafka's {@code kafka_dlt-*} headers (original topic,
+ * partition and offset, exception class and message) and {@code paipa-pipeline},
+ * {@code paipa-step}, {@code paipa-attempts}.
+ *
+ * <p>The send is awaited: the record's offset is committed only after the dead letter is
+ * in Kafka. When it cannot be published, the original record is never acknowledged, so
+ * its partition's offset stays before it and it is consumed again after a restart or
+ * rebalance.
+ */
+final class KafkaDeadLetterPublisher implements DeadLetterHandler {
+
+	private static final Logger logger = LoggerFactory.getLogger(KafkaDeadLetterPublisher.class);
+
+	private static final long SEND_TIMEOUT_SECONDS = 30;
+
+	private final KafkaTemplate<Object, Object> template;
+
+	private final String topic;
+
+	KafkaDeadLetterPublisher(KafkaTemplate<Object, Object> template, String topic) {
+		this.template = template;
+		this.topic = topic;
+	}
+
+	@Override
+	public void handle(DeadLetter letter) {
+		Set<KafkaRecordCompletion> records = new LinkedHashSet<>();
+		for (CompletionCallback origin : letter.origins()) {
+			if (origin instanceof KafkaRecordCompletion record) {
+				records.add(record);
+			}
+		}
+		List<ProducerRecord<Object, Object>> out = new ArrayList<>();
+		if (records.isEmpty()) {
+			out.add(new ProducerRecord<>(this.topic, null, (Object) null, letter.item(), headers(letter, null)));
+		}
+		else {
+			for (KafkaRecordCompletion record : records) {
+				ConsumerRecord<?, ?> original = record.record;
+				out.add(new ProducerRecord<>(this.topic, (Integer) null, (Object) original.key(), (Object) original.value(),
+						headers(letter, original)));
+			}
+		}
+		try {
+			List<CompletableFuture<?>> sends = new ArrayList<>();
+			for (ProducerRecord<Object, Object> record : out) {
+				sends.add(this.template.send(record));
+			}
+			CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(SEND_TIMEOUT_SECONDS,
+					TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			for (KafkaRecordCompletion record : records) {
+				record.keepUncommitted = true;
+			}
+			logger.error("Pipeline '{}', step '{}': the dead letter could not be published to Kafka topic '{}'; "
+					+ "{} its offset is not committed, so it will be consumed again after a restart: {}",
+					letter.pipeline(), letter.step(), this.topic,
+					records.isEmpty() ? "the item is lost to the dead-letter topic (it did not come from Kafka);"
+							: "the original record is kept:",
+					PipelineFailedException.summarize(letter.item()), ex);
+		}
+	}
+
+	private static RecordHeaders headers(DeadLetter letter, @Nullable ConsumerRecord<?, ?> original) {
+		RecordHeaders headers = new RecordHeaders();
+		if (original != null) {
+			for (Header header : original.headers()) {
+				headers.add(header);
+			}
+			headers.add(KafkaHeaders.DLT_ORIGINAL_TOPIC, bytes(original.topic()));
+			headers.add(KafkaHeaders.DLT_ORIGINAL_PARTITION, ByteBuffer.allocate(4).putInt(original.partition()).array());
+			headers.add(KafkaHeaders.DLT_ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(original.offset()).array());
+		}
+		Throwable cause = letter.cause();
+		headers.add(KafkaHeaders.DLT_EXCEPTION_FQCN, bytes(cause.getClass().getName()));
+		headers.add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, bytes(String.valueOf(cause.getMessage())));
+		headers.add("paipa-pipeline", bytes(letter.pipeline()));
+		headers.add("paipa-step", bytes(letter.step()));
+		headers.add("paipa-attempts", bytes(String.valueOf(letter.attempts())));
+		return headers;
+	}
+
+	private static byte[] bytes(String value) {
+		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+}

@@ -1,0 +1,339 @@
+package io.paipa.boot.autoconfigure.kafka;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.AcknowledgingMessageListener;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.support.Acknowledgment;
+import org.springframework.util.backoff.FixedBackOff;
+
+import io.paipa.boot.autoconfigure.PaipaProperties;
+import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineClosedException;
+import io.paipa.core.PipelineInput;
+import io.paipa.core.PipelineResult;
+
+/**
+ * Feeds one continuous pipeline from Kafka topics through a Spring Kafka listener
+ * container with manual acknowledgements.
+ *
+ * <p>Each record is put into the pipeline's input with a completion callback; its offset
+ * is acknowledged, in offset order per partition, once it has settled (left the last
+ * step, including a Kafka sink's acknowledged send, or been dead-lettered).
+ * Back-pressure: the container is paused when {@code max-in-flight} records are in the
+ * pipeline less one poll's worth, and resumed at half, so the consumer keeps polling
+ * (no rebalance) and the listener never waits for room. Stopping pauses the consumer,
+ * drains the pipeline within its shutdown timeout, then stops the container, which
+ * commits what was acknowledged.
+ */
+final class KafkaPipelineSource
+		implements AcknowledgingMessageListener<Object, Object>, ConsumerAwareRebalanceListener {
+
+	private static final Logger logger = LoggerFactory.getLogger(KafkaPipelineSource.class);
+
+	/** Longest wait for room in the input, far below the poll interval. */
+	private static final Duration PUT_TIMEOUT = Duration.ofSeconds(10);
+
+	private final String name;
+
+	private final Pipeline<Object> pipeline;
+
+	private final PipelineInput<Object> input;
+
+	private final boolean deliverRecords;
+
+	private final int maxInFlight;
+
+	private final int pauseAt;
+
+	private final int resumeAt;
+
+	private final KafkaMessageListenerContainer<Object, Object> container;
+
+	private final Map<TopicPartition, KafkaRecordCompletion.Partition> partitions = new ConcurrentHashMap<>();
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	private final AtomicInteger maxSeenInFlight = new AtomicInteger();
+
+	private final LongAdder consumed = new LongAdder();
+
+	private final LongAdder committed = new LongAdder();
+
+	private final AtomicBoolean paused = new AtomicBoolean();
+
+	private final AtomicLong pausedSince = new AtomicLong();
+
+	private final AtomicLong pausedNanos = new AtomicLong();
+
+	private final AtomicInteger assignments = new AtomicInteger();
+
+	private final Duration revokeTimeout;
+
+	private volatile boolean stopping;
+
+	@SuppressWarnings("unchecked")
+	KafkaPipelineSource(String name, Pipeline<?> pipeline, boolean deliverRecords, PaipaProperties.Pipeline properties,
+			ConsumerFactory<Object, Object> consumerFactory, @Nullable String defaultGroupId) {
+		this.name = name;
+		this.pipeline = (Pipeline<Object>) pipeline;
+		this.input = this.pipeline.input();
+		this.deliverRecords = deliverRecords;
+		PaipaProperties.KafkaSource kafka = properties.getSource().getKafka();
+		this.maxInFlight = (kafka.getMaxInFlight() != null) ? kafka.getMaxInFlight() : properties.getInputCapacity();
+		this.revokeTimeout = kafka.getRevokeTimeout();
+		int maxPollRecords = maxPollRecords(consumerFactory, kafka, this.maxInFlight);
+		this.pauseAt = Math.max(1, this.maxInFlight - maxPollRecords + 1);
+		this.resumeAt = this.maxInFlight / 2;
+		ContainerProperties container = new ContainerProperties(kafka.getTopics().toArray(new String[0]));
+		container.setGroupId((kafka.getGroupId() != null) ? kafka.getGroupId()
+				: (defaultGroupId != null) ? defaultGroupId : name);
+		container.setAckMode(ContainerProperties.AckMode.MANUAL);
+		container.setPollTimeout(kafka.getPollTimeout().toMillis());
+		container.setPollTimeoutWhilePaused(kafka.getPollTimeout());
+		container.setConsumerRebalanceListener(this);
+		container.setMessageListener(this);
+		Properties overrides = new Properties();
+		overrides.putAll(kafka.getProperties());
+		overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
+		overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+		if (!kafka.getProperties().containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)
+				&& !consumerFactory.getConfigurationProperties()
+					.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
+			// move only the partitions that change owner: the others keep their records in flight
+			overrides.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+					CooperativeStickyAssignor.class.getName());
+		}
+		container.setKafkaConsumerProperties(overrides);
+		this.container = new KafkaMessageListenerContainer<>(consumerFactory, container);
+		this.container.setBeanName("paipa-" + name + "-kafka");
+		// A record the pipeline could not take (stopping, or no room in time) is sought
+		// back and delivered again; it is never skipped, so never committed unprocessed.
+		DefaultErrorHandler errors = new DefaultErrorHandler(null, new FixedBackOff(1000, FixedBackOff.UNLIMITED_ATTEMPTS));
+		errors.setAckAfterHandle(false);
+		errors.setLogLevel(KafkaException.Level.DEBUG);
+		this.container.setCommonErrorHandler(errors);
+	}
+
+	private static int maxPollRecords(ConsumerFactory<Object, Object> consumerFactory, PaipaProperties.KafkaSource kafka,
+			int maxInFlight) {
+		Object configured = kafka.getProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+		if (configured == null) {
+			configured = consumerFactory.getConfigurationProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+		}
+		int records = (configured != null) ? Integer.parseInt(configured.toString()) : 500;
+		return Math.max(1, Math.min(records, maxInFlight / 2));
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	void start() {
+		this.stopping = false;
+		this.container.start();
+	}
+
+	boolean isRunning() {
+		return this.container.isRunning();
+	}
+
+	/**
+	 * Stops intake, drains the pipeline, then stops the consumer, which commits every
+	 * offset acknowledged by then.
+	 */
+	void stop() {
+		this.stopping = true;
+		pause();
+		if (this.pipeline.isRunning()) {
+			PipelineResult result = this.pipeline.stop();
+			logger.debug("Pipeline '{}' stopped for its Kafka source: {}", this.name, result);
+		}
+		this.container.stop();
+	}
+
+	@Override
+	public void onMessage(ConsumerRecord<Object, Object> record, @Nullable Acknowledgment acknowledgment) {
+		KafkaRecordCompletion.Partition partition = this.partitions.computeIfAbsent(
+				new TopicPartition(record.topic(), record.partition()),
+				(topicPartition) -> new KafkaRecordCompletion.Partition(this, topicPartition));
+		KafkaRecordCompletion completion = partition.add(record, acknowledgment);
+		Object item = this.deliverRecords ? record : record.value();
+		this.consumed.increment();
+		int now = this.inFlight.incrementAndGet();
+		this.maxSeenInFlight.accumulateAndGet(now, Math::max);
+		if (item == null) {
+			// a tombstone: nothing to process, but its offset is passed like any other
+			completion.completed();
+			return;
+		}
+		if (now >= this.pauseAt) {
+			pause();
+		}
+		boolean taken = false;
+		try {
+			taken = this.input.offer(item, PUT_TIMEOUT, completion);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw notTaken(partition, completion, record, "the consumer thread was interrupted", ex);
+		}
+		catch (PipelineClosedException ex) {
+			throw notTaken(partition, completion, record, "the pipeline does not accept input", ex);
+		}
+		if (!taken) {
+			throw notTaken(partition, completion, record, "the pipeline's input stayed full for " + PUT_TIMEOUT, null);
+		}
+	}
+
+	private KafkaException notTaken(KafkaRecordCompletion.Partition partition, KafkaRecordCompletion completion,
+			ConsumerRecord<?, ?> record, String reason, @Nullable Exception cause) {
+		partition.removeLast(completion);
+		this.consumed.decrement();
+		this.inFlight.decrementAndGet();
+		String message = "Pipeline '" + this.name + "' did not take the record " + record.topic() + "-"
+				+ record.partition() + "@" + record.offset() + ": " + reason + "; it will be delivered again";
+		if (!this.stopping) {
+			logger.warn(message);
+		}
+		return new KafkaException(message, cause);
+	}
+
+	/** A record settled in the pipeline. */
+	void finished(KafkaRecordCompletion completion) {
+		int now = this.inFlight.decrementAndGet();
+		if (now <= this.resumeAt && !this.stopping) {
+			resume();
+		}
+	}
+
+	void committed(int records) {
+		this.committed.add(records);
+	}
+
+	private void pause() {
+		if (this.paused.compareAndSet(false, true)) {
+			this.pausedSince.set(System.nanoTime());
+			this.container.pause();
+		}
+	}
+
+	private void resume() {
+		if (this.paused.compareAndSet(true, false)) {
+			this.pausedNanos.addAndGet(System.nanoTime() - this.pausedSince.get());
+			this.container.resume();
+		}
+	}
+
+	@Override
+	public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+		this.assignments.incrementAndGet();
+	}
+
+	/**
+	 * Before partitions move to another consumer, lets the records taken from them finish
+	 * (up to the revoke timeout), so that their offsets are committed now and the new
+	 * owner does not process them again. Spring Kafka commits right after this returns.
+	 */
+	@Override
+	public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+		long deadline = System.nanoTime() + this.revokeTimeout.toNanos();
+		for (TopicPartition topicPartition : partitions) {
+			KafkaRecordCompletion.Partition partition = this.partitions.get(topicPartition);
+			if (partition != null) {
+				try {
+					partition.awaitDone(deadline);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					break;
+				}
+			}
+		}
+		forget(partitions, "revoked");
+	}
+
+	@Override
+	public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+		forget(partitions, "lost");
+	}
+
+	private void forget(Collection<TopicPartition> partitions, String how) {
+		for (TopicPartition topicPartition : partitions) {
+			KafkaRecordCompletion.Partition partition = this.partitions.remove(topicPartition);
+			if (partition != null) {
+				int unfinished = partition.pendingCount();
+				partition.revoke();
+				if (unfinished > 0) {
+					logger.warn("Pipeline '{}': partition {} was {} with {} record(s) unfinished; their offsets are not "
+							+ "committed and the partition's new owner will process them again", this.name,
+							topicPartition, how, unfinished);
+				}
+			}
+		}
+	}
+
+	/** Records taken from Kafka so far. */
+	long consumed() {
+		return this.consumed.sum();
+	}
+
+	/** Records whose offsets were acknowledged for commit. */
+	long committed() {
+		return this.committed.sum();
+	}
+
+	/** Records in the pipeline now. */
+	int inFlight() {
+		return this.inFlight.get();
+	}
+
+	/** The most records that were in the pipeline at once. */
+	int maxSeenInFlight() {
+		return this.maxSeenInFlight.get();
+	}
+
+	/** How many times partitions were assigned to this consumer (one per rebalance). */
+	int assignments() {
+		return this.assignments.get();
+	}
+
+	int maxInFlight() {
+		return this.maxInFlight;
+	}
+
+	boolean isPaused() {
+		return this.paused.get();
+	}
+
+	/** Total time paused for back-pressure, in seconds. */
+	double pausedSeconds() {
+		long nanos = this.pausedNanos.get();
+		if (this.paused.get()) {
+			nanos += System.nanoTime() - this.pausedSince.get();
+		}
+		return nanos / 1e9;
+	}
+
+}

@@ -1,0 +1,125 @@
+package io.paipa.boot.autoconfigure.kafka;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
+
+import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
+import io.paipa.boot.autoconfigure.PaipaProperties;
+import io.paipa.boot.autoconfigure.PipelineBuilderCustomizer;
+import io.paipa.boot.kafka.KafkaKey;
+import io.paipa.core.Pipeline;
+import io.paipa.core.StepSpec;
+import io.paipa.core.Steps;
+
+/**
+ * Auto-configuration of Kafka sources, sinks and dead-letter topics for paipa pipelines,
+ * active with {@link io.paipa.boot.EnablePaipaPipeline} when Spring Kafka is on the
+ * classpath. It uses the application's Kafka {@code ConsumerFactory} and
+ * {@link KafkaTemplate}, so the {@code spring.kafka.*} settings apply.
+ */
+@AutoConfiguration(after = PaipaAutoConfiguration.class,
+		afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
+@ConditionalOnClass(KafkaTemplate.class)
+@ConditionalOnBean(name = PaipaAutoConfiguration.ASSEMBLER_BEAN_NAME)
+public final class PaipaKafkaAutoConfiguration {
+
+	/** The name of the step that collects outputs for a Kafka sink. */
+	public static final String SINK_BATCH_STEP = "kafka-sink-batch";
+
+	/** The name of the step that sends outputs to a Kafka sink. */
+	public static final String SINK_STEP = "kafka-sink";
+
+	@Bean
+	static PaipaKafkaSources paipaKafkaSources(ConfigurableListableBeanFactory beanFactory,
+			PaipaProperties properties) {
+		return new PaipaKafkaSources(beanFactory, properties);
+	}
+
+	@Bean
+	static PipelineBuilderCustomizer paipaKafkaCustomizer(ConfigurableListableBeanFactory beanFactory,
+			PaipaProperties properties) {
+		return (name, builder) -> customize(beanFactory, properties.getPipelines().get(name), builder);
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static void customize(ConfigurableListableBeanFactory beanFactory,
+			PaipaProperties.Pipeline properties, Pipeline.Builder<?, ?> builder) {
+		if (properties == null) {
+			return;
+		}
+		PaipaProperties.KafkaSink sink = properties.getSink().getKafka();
+		PaipaProperties.KafkaDeadLetters deadLetters = properties.getDeadLetter().getKafka();
+		if (!sink.isEnabled() && !deadLetters.isEnabled()) {
+			return;
+		}
+		KafkaTemplate<Object, Object> template = beanFactory.getBeanProvider(KafkaTemplate.class).getIfAvailable();
+		if (template == null) {
+			throw new IllegalStateException("A paipa pipeline sends to Kafka but the application has no KafkaTemplate "
+					+ "bean; add spring-boot-starter-kafka and set spring.kafka.bootstrap-servers");
+		}
+		Pipeline.Builder raw = builder;
+		if (deadLetters.isEnabled()) {
+			raw.deadLetterHandler(new KafkaDeadLetterPublisher(template, deadLetters.getTopic()));
+		}
+		if (sink.isEnabled()) {
+			KafkaKey<Object> key = (sink.getKey() != null) ? beanFactory.getBean(sink.getKey(), KafkaKey.class) : null;
+			Duration maxWait = sink.getMaxWait().isZero() ? Duration.ofMillis(1) : sink.getMaxWait();
+			Consumer<StepSpec> one = (spec) -> spec.workers(1);
+			Consumer<StepSpec> senders = (spec) -> spec.workers(sink.getWorkers());
+			raw.stream(SINK_BATCH_STEP, Steps.chunk(sink.getBatchSize(), maxWait), one);
+			raw.fanOut(SINK_STEP, new KafkaSinkHandler(template, sink.getTopic(), key), senders);
+		}
+	}
+
+	/**
+	 * Meters of the Kafka sources, when Micrometer is present.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterBinder.class)
+	static class KafkaSourceMetricsConfiguration {
+
+		@Bean
+		static MeterBinder paipaKafkaSourceMeters(PaipaKafkaSources sources) {
+			return (registry) -> {
+				// the sources exist once started; meters read them lazily by name
+				for (String name : sources.names()) {
+					FunctionCounter.builder("paipa.kafka.source.records", sources, (s) -> s.consumed(name))
+						.tag("pipeline", name)
+						.tag("outcome", "consumed")
+						.description("Records taken from Kafka into the pipeline")
+						.register(registry);
+					FunctionCounter.builder("paipa.kafka.source.records", sources, (s) -> s.committed(name))
+						.tag("pipeline", name)
+						.tag("outcome", "acknowledged")
+						.description("Records finished and acknowledged for commit, in offset order")
+						.register(registry);
+					Gauge.builder("paipa.kafka.source.in.flight", sources, (s) -> s.inFlight(name))
+						.tag("pipeline", name)
+						.description("Records taken from Kafka and not finished yet")
+						.register(registry);
+					Gauge.builder("paipa.kafka.source.paused", sources, (s) -> s.paused(name))
+						.tag("pipeline", name)
+						.description("1 while the consumer is paused because the pipeline is full, else 0")
+						.register(registry);
+					FunctionCounter.builder("paipa.kafka.source.paused.seconds", sources, (s) -> s.pausedSeconds(name))
+						.tag("pipeline", name)
+						.description("Time the consumer was paused because the pipeline was full")
+						.register(registry);
+				}
+			};
+		}
+
+	}
+
+}

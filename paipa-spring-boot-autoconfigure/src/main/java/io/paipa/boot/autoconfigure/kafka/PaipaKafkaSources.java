@@ -1,0 +1,181 @@
+package io.paipa.boot.autoconfigure.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.ResolvableType;
+import org.springframework.kafka.core.ConsumerFactory;
+
+import io.paipa.boot.autoconfigure.PaipaProperties;
+import io.paipa.core.Pipeline;
+
+/**
+ * Starts and stops the Kafka sources of every pipeline that has one.
+ *
+ * <p>Its phase is above the pipelines' lifecycle and below the web server's: sources
+ * start once their pipelines run, and stop first, each pausing its consumer, draining
+ * its pipeline within the shutdown timeout and then closing the consumer, which commits
+ * the offsets of everything that finished. The pipelines' own lifecycle then finds them
+ * stopped.
+ */
+final class PaipaKafkaSources implements SmartLifecycle {
+
+	/** Above the pipelines' lifecycle (DEFAULT_PHASE - 4096), below the web server's. */
+	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 3072;
+
+	private final ConfigurableListableBeanFactory beanFactory;
+
+	private final PaipaProperties properties;
+
+	private volatile List<KafkaPipelineSource> sources = List.of();
+
+	private volatile boolean running;
+
+	PaipaKafkaSources(ConfigurableListableBeanFactory beanFactory, PaipaProperties properties) {
+		this.beanFactory = beanFactory;
+		this.properties = properties;
+	}
+
+	/** The names of the pipelines with a Kafka source. */
+	List<String> names() {
+		return this.properties.getPipelines()
+			.entrySet()
+			.stream()
+			.filter((entry) -> entry.getValue().getSource().getKafka().isEnabled())
+			.map(Map.Entry::getKey)
+			.toList();
+	}
+
+	double consumed(String name) {
+		KafkaPipelineSource source = find(name);
+		return (source != null) ? source.consumed() : 0;
+	}
+
+	double committed(String name) {
+		KafkaPipelineSource source = find(name);
+		return (source != null) ? source.committed() : 0;
+	}
+
+	double inFlight(String name) {
+		KafkaPipelineSource source = find(name);
+		return (source != null) ? source.inFlight() : 0;
+	}
+
+	double paused(String name) {
+		KafkaPipelineSource source = find(name);
+		return (source != null && source.isPaused()) ? 1 : 0;
+	}
+
+	double pausedSeconds(String name) {
+		KafkaPipelineSource source = find(name);
+		return (source != null) ? source.pausedSeconds() : 0;
+	}
+
+	/**
+	 * Returns the source of a pipeline.
+	 * @param name the pipeline's name
+	 * @return its source, or {@code null} before the first start or without one
+	 */
+	@Nullable KafkaPipelineSource find(String name) {
+		for (KafkaPipelineSource source : this.sources) {
+			if (source.name().equals(name)) {
+				return source;
+			}
+		}
+		return null;
+	}
+
+	/** The configured sources; created at the first start. */
+	List<KafkaPipelineSource> sources() {
+		return this.sources;
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		if (this.sources.isEmpty()) {
+			this.sources = create();
+		}
+		for (KafkaPipelineSource source : this.sources) {
+			source.start();
+		}
+		this.running = true;
+	}
+
+	@SuppressWarnings("unchecked")
+	private List<KafkaPipelineSource> create() {
+		List<KafkaPipelineSource> created = new ArrayList<>();
+		for (Map.Entry<String, PaipaProperties.Pipeline> entry : this.properties.getPipelines().entrySet()) {
+			String name = entry.getKey();
+			PaipaProperties.Pipeline pipeline = entry.getValue();
+			if (!pipeline.getSource().getKafka().isEnabled()) {
+				continue;
+			}
+			ConsumerFactory<Object, Object> consumerFactory = this.beanFactory.getBeanProvider(ConsumerFactory.class)
+				.getIfAvailable();
+			if (consumerFactory == null) {
+				throw new IllegalStateException("Pipeline '" + name + "' has a Kafka source (paipa.pipelines." + name
+						+ ".source.kafka.topics) but the application has no Kafka ConsumerFactory bean; "
+						+ "add spring-boot-starter-kafka and set spring.kafka.bootstrap-servers");
+			}
+			Object groupId = consumerFactory.getConfigurationProperties().get(ConsumerConfig.GROUP_ID_CONFIG);
+			created.add(new KafkaPipelineSource(name, this.beanFactory.getBean(name, Pipeline.class),
+					deliversRecords(name), pipeline, consumerFactory, (groupId != null) ? groupId.toString() : null));
+		}
+		return List.copyOf(created);
+	}
+
+	/** Whether the pipeline's first step takes ConsumerRecords rather than values. */
+	private boolean deliversRecords(String name) {
+		ResolvableType type = this.beanFactory.getMergedBeanDefinition(name).getResolvableType();
+		Class<?> input = type.as(Pipeline.class).getGeneric(0).resolve();
+		return input != null && ConsumerRecord.class.isAssignableFrom(input);
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		List<Thread> stoppers = new ArrayList<>();
+		for (KafkaPipelineSource source : this.sources) {
+			Thread stopper = new Thread(source::stop, "paipa-" + source.name() + "-kafka-stop");
+			stopper.start();
+			stoppers.add(stopper);
+		}
+		boolean interrupted = false;
+		for (Thread stopper : stoppers) {
+			while (stopper.isAlive()) {
+				try {
+					stopper.join();
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}
