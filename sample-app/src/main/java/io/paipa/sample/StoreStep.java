@@ -18,10 +18,11 @@ import io.paipa.core.StepHandler;
  * redelivered order is not stored twice). H2 uses {@code MERGE INTO ... KEY(id)},
  * PostgreSQL {@code INSERT ... ON CONFLICT (id) DO NOTHING}; the dialect comes from
  * {@code sample.store.dialect} ({@code auto}, {@code h2} or {@code postgresql}), and
- * {@code auto} asks the database on the first chunk. Returns the chunk's size.
+ * {@code auto} asks the database on the first chunk. Returns the stored chunk (in the
+ * {@code kafka} profile a {@code flatten} step after it hands each order to the Kafka sink).
  */
 @Component("store")
-public class StoreStep implements StepHandler<List<EnrichedOrder>, Integer> {
+public class StoreStep implements StepHandler<List<EnrichedOrder>, List<EnrichedOrder>> {
 
 	private static final String H2 = "MERGE INTO orders (id, customer, amount, currency, tier, amount_eur) KEY (id) "
 			+ "VALUES (?, ?, ?, ?, ?, ?)";
@@ -44,7 +45,7 @@ public class StoreStep implements StepHandler<List<EnrichedOrder>, Integer> {
 	}
 
 	@Override
-	public Integer process(List<EnrichedOrder> chunk) throws SQLException {
+	public List<EnrichedOrder> process(List<EnrichedOrder> chunk) throws SQLException {
 		this.jdbc.batchUpdate(sql(), chunk, chunk.size(), (ps, item) -> {
 			Order order = item.order();
 			ps.setString(1, order.id());
@@ -54,7 +55,7 @@ public class StoreStep implements StepHandler<List<EnrichedOrder>, Integer> {
 			ps.setString(5, item.tier());
 			ps.setBigDecimal(6, item.amountEur());
 		});
-		return chunk.size();
+		return chunk;
 	}
 
 	private String sql() throws SQLException {
