@@ -380,6 +380,8 @@ public final class Pipeline<I> {
 
 		private int maxRestarts = 10;
 
+		private boolean redeliverTrackedAtStop;
+
 		private Builder(String name) {
 			if (name == null || name.isBlank()) {
 				throw new IllegalArgumentException("Pipeline name must not be empty");
@@ -610,6 +612,19 @@ public final class Pipeline<I> {
 		}
 
 		/**
+		 * Leaves the items that were put with a {@link CompletionCallback} and that a stop
+		 * could not finish within its timeout to their source, instead of dead-lettering
+		 * them: they are counted as abandoned and their callbacks never fire, so a source
+		 * that acknowledges on completion (a Kafka consumer) delivers them again. Other
+		 * items are still dead-lettered. Off by default.
+		 * @return this builder
+		 */
+		public Builder<I, O> redeliverTrackedAtStop() {
+			this.redeliverTrackedAtStop = true;
+			return this;
+		}
+
+		/**
 		 * Builds the pipeline.
 		 * @return the pipeline, typed by its input
 		 * @throws IllegalArgumentException when no step was added
@@ -627,7 +642,7 @@ public final class Pipeline<I> {
 			PipelineDefinition definition = new PipelineDefinition(this.name, List.copyOf(definitions),
 					(this.inputCapacity != null) ? this.inputCapacity : firstCapacity, this.errorPolicy, this.retry,
 					this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout, this.progressInterval,
-					this.maxRestarts);
+					this.maxRestarts, this.redeliverTrackedAtStop);
 			return new Pipeline<>(definition);
 		}
 

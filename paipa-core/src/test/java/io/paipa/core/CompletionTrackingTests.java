@@ -526,6 +526,50 @@ class CompletionTrackingTests {
 	}
 
 	@Test
+	void withRedeliverTrackedAtStopTrackedLeftoversAreAbandonedAndOthersDeadLettered() throws Exception {
+		CountDownLatch gateEntered = new CountDownLatch(1);
+		CountDownLatch neverOpened = new CountDownLatch(1);
+		ConcurrentLinkedQueue<DeadLetter> deadLetters = new ConcurrentLinkedQueue<>();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-redeliver")
+			.step("gate", (Integer x) -> {
+				if (x == 99) {
+					gateEntered.countDown();
+					// interrupted when the stop's timeout runs out
+					neverOpened.await();
+				}
+				return x;
+			}, s -> s.queueCapacity(4))
+			.stream("chunk", Steps.<Integer>chunk(100), s -> s.queueCapacity(8))
+			.step("sink", (List<Integer> chunk) -> chunk.size())
+			.deadLetterHandler(deadLetters::add)
+			.redeliverTrackedAtStop()
+			.build();
+		start(pipeline);
+		Map<Integer, AtomicInteger> fired = new ConcurrentHashMap<>();
+		for (int item : new int[] { 0, 1, 2, 3, 4 }) {
+			pipeline.input().put(item, () -> fired.computeIfAbsent(item, k -> new AtomicInteger()).incrementAndGet());
+		}
+		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().processed() == 4);
+		pipeline.input().put(99, () -> fired.computeIfAbsent(99, k -> new AtomicInteger()).incrementAndGet());
+		assertThat(gateEntered.await(20, TimeUnit.SECONDS)).isTrue();
+		// an untracked item waits behind 99
+		pipeline.input().put(7);
+		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("gate").queueDepth() == 1);
+		PipelineResult result = pipeline.stop(Duration.ofMillis(300));
+		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
+		// the untracked item is dead-lettered as always; the tracked ones are left to their source
+		assertThat(deadLetters).extracting(DeadLetter::item).containsExactly(7);
+		assertThat(fired).as("callbacks of items left to their source").isEmpty();
+		assertThat(result.step("gate").abandoned()).isEqualTo(1);
+		assertThat(result.abandoned()).isGreaterThanOrEqualTo(2);
+		assertThat(result.deadLettered()).isEqualTo(1);
+		for (StepStats step : result.steps()) {
+			assertThat(step.in()).as("step %s", step.step())
+				.isEqualTo(step.processed() + step.dropped() + step.deadLettered() + step.abandoned());
+		}
+	}
+
+	@Test
 	void abandonedItemsNeverFireTheirCallbacks() throws Exception {
 		CountDownLatch sinkHolds = new CountDownLatch(1);
 		CountDownLatch neverReleased = new CountDownLatch(1);

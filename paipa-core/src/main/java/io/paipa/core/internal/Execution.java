@@ -680,9 +680,15 @@ public final class Execution {
 		}
 		PipelineClosedException cause = new PipelineClosedException("Pipeline '" + name() + "' stopped before step '"
 				+ this.steps[step].name() + "' could process the item (shutdown timeout ran out)");
+		boolean redeliver = this.definition.redeliverTrackedAtStop();
 		for (int i = from; i < to; i++) {
 			Object raw = items[i];
 			items[i] = null;
+			if (redeliver && raw instanceof Tracked) {
+				// its source delivers it again: never settled, counted as abandoned
+				this.steps[step].counters.abandoned.increment();
+				continue;
+			}
 			deadLetter(step, Tracked.unwrap(raw), cause, 0, (raw instanceof Tracked tracked) ? tracked : null);
 		}
 	}

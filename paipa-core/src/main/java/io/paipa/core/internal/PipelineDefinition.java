@@ -10,11 +10,13 @@ import io.paipa.core.RetryPolicy;
 
 /**
  * A pipeline as built: immutable. {@code errorPolicy} is {@code null} when it follows the
- * mode (fail in batch runs, skip in continuous ones).
+ * mode (fail in batch runs, skip in continuous ones). {@code redeliverTrackedAtStop}: items
+ * with a completion callback that a stop could not finish are abandoned, not
+ * dead-lettered.
  */
 public record PipelineDefinition(String name, List<StepDefinition> steps, int inputCapacity, ErrorPolicy errorPolicy,
 		RetryPolicy retry, DeadLetterHandler deadLetterHandler, List<PipelineListener> listeners,
-		Duration shutdownTimeout, Duration progressInterval, int maxRestarts) {
+		Duration shutdownTimeout, Duration progressInterval, int maxRestarts, boolean redeliverTrackedAtStop) {
 
 	public int indexOf(String step) {
 		for (int i = 0; i < this.steps.size(); i++) {

@@ -58,6 +58,11 @@ public final class PaipaKafkaAutoConfiguration {
 		if (properties == null) {
 			return;
 		}
+		Pipeline.Builder raw = builder;
+		if (properties.getSource().getKafka().isEnabled()) {
+			// what a stop cannot finish stays uncommitted and goes to the next owner
+			raw.redeliverTrackedAtStop();
+		}
 		PaipaProperties.KafkaSink sink = properties.getSink().getKafka();
 		PaipaProperties.KafkaDeadLetters deadLetters = properties.getDeadLetter().getKafka();
 		if (!sink.isEnabled() && !deadLetters.isEnabled()) {
@@ -68,7 +73,6 @@ public final class PaipaKafkaAutoConfiguration {
 			throw new IllegalStateException("A paipa pipeline sends to Kafka but the application has no KafkaTemplate "
 					+ "bean; add spring-boot-starter-kafka and set spring.kafka.bootstrap-servers");
 		}
-		Pipeline.Builder raw = builder;
 		if (deadLetters.isEnabled()) {
 			raw.deadLetterHandler(new KafkaDeadLetterPublisher(template, deadLetters.getTopic()));
 		}
