@@ -56,7 +56,7 @@ final class ItemWorker extends Worker {
 				if (this.leaving) {
 					return Exit.LEFT;
 				}
-				int n = input.take(this.in, takeLimit(), this.toRelease, this, -1);
+				int n = input.take(this.in, batchLimit(), this.toRelease, this, -1);
 				this.toRelease = 0;
 				if (n < 0) {
 					return exitFor(n);
@@ -75,23 +75,6 @@ final class ItemWorker extends Worker {
 			}
 			processCurrent();
 		}
-	}
-
-	/**
-	 * The batch to take: what fits in the batch time, but no more than the next queue has
-	 * room for (at least one), so that behind a full queue items wait in queues, where
-	 * they are seen and drained, rather than in workers' hands.
-	 */
-	private int takeLimit() {
-		int limit = batchLimit();
-		BatchQueue next = this.step.output;
-		if (next != null) {
-			int room = next.capacity() - next.size();
-			if (room < limit) {
-				limit = Math.max(1, room);
-			}
-		}
-		return limit;
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
