@@ -219,7 +219,9 @@ class PaipaMetricsTests {
 		assertThat(gauge("paipa.step.queue.capacity", "blocked", "sink")).isEqualTo(6);
 		assertThat(gauge("paipa.step.workers", "blocked", "sink", "state", "busy")).isEqualTo(1);
 		assertThat(pipelineCount("blocked", "completed")).isZero();
-		// nothing beyond the in-flight bound entered: sum of capacity + workers over the steps
+		// nothing beyond the in-flight bound entered: slow steps take one item at a time, so
+		// each holds at most capacity + workers (the general bound is
+		// capacity + max(capacity, workers))
 		assertThat(pipelineCount("blocked", "in")).isLessThanOrEqualTo((4 + 1) + (5 + 1) + (6 + 1));
 
 		release.countDown();
