@@ -21,9 +21,8 @@
  * twice the capacity for a step with no more workers than that, so that the producer can
  * refill the queue while a consumer works through a full batch. (With the bound of a
  * chain of {@code ArrayBlockingQueue}s, {@code capacity + workers}, a worker holding a
- * batch left its producer room for only the rest of the capacity, and batches at
- * capacity 64 averaged about 33 items.) The batch source only pulls when the first
- * queue has room.</li>
+ * batch left its producer room for only the rest of the capacity.) The batch source
+ * only pulls when the first queue has room.</li>
  * <li><b>Every wait can be ended.</b> A queue can be closed (end of input: consumers
  * drain, then see the end) or aborted (everybody wakes, every put and take is refused).
  * Workers block only inside queues, or inside user code, where an abort interrupts them.
