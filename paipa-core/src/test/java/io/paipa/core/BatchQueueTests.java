@@ -55,10 +55,32 @@ class BatchQueueTests {
 		assertThat(queue.put(new Object[] { 1, 2, 3, 4 }, 0, 4, false, -1, null)).isEqualTo(4);
 		Object[] batch = new Object[4];
 		assertThat(queue.take(batch, 4, 0, null, -1)).isEqualTo(4);
-		// queue empty, 4 in hand: room for capacity + workers - held = 1 more
-		assertThat(queue.put(new Object[] { 5, 6 }, 0, 2, false, 0, null)).isEqualTo(1);
+		// 4 in hand, the ring empty: the ring may fill again (double buffering), no further
+		assertThat(queue.put(new Object[] { 5, 6, 7, 8, 9 }, 0, 5, false, 0, null)).isEqualTo(4);
+		assertThat(queue.take(batch, 2, 0, null, -1)).isEqualTo(2);
+		// 6 in hand, 2 waiting: capacity + max(capacity, workers) = 8 is reached although
+		// the ring has room
+		assertThat(queue.size()).isEqualTo(2);
+		assertThat(queue.put(new Object[] { 9 }, 0, 1, false, 0, null)).isZero();
 		queue.release(4);
-		assertThat(queue.put(new Object[] { 6 }, 0, 1, false, 0, null)).isEqualTo(1);
+		assertThat(queue.put(new Object[] { 9, 10, 11 }, 0, 3, false, 0, null)).isEqualTo(2);
+		assertThat(queue.size()).isEqualTo(4);
+	}
+
+	@Test
+	void moreWorkersThanCapacityMayEachHoldAnItem() {
+		BatchQueue queue = new BatchQueue(2, 5);
+		Object[] batch = new Object[2];
+		int held = 0;
+		for (int i = 0; i < 5; i++) {
+			assertThat(queue.put(new Object[] { i }, 0, 1, false, 0, null)).isEqualTo(1);
+			assertThat(queue.take(batch, 2, 0, null, -1)).isEqualTo(1);
+			held++;
+		}
+		// 5 in hand: capacity + max(capacity, workers) = 7 leaves room for 2
+		assertThat(queue.put(new Object[] { 5, 6, 7 }, 0, 3, false, 0, null)).isEqualTo(2);
+		queue.release(held);
+		assertThat(queue.size()).isEqualTo(2);
 	}
 
 	@Test

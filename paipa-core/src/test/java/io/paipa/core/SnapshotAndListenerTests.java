@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
@@ -198,8 +199,8 @@ class SnapshotAndListenerTests {
 			assertThat(now.step("slow").workersBusy()).isEqualTo(now.step("slow").workersConfigured());
 			assertThat(now.completed()).isZero();
 			assertThat(entered).hasValue(2);
-			// in flight: at most capacity + workers per step, (2 + 1) + (3 + 2)
-			assertThat(now.in()).isLessThanOrEqualTo(8);
+			// in flight: at most capacity + max(capacity, workers) per step, (2 + 2) + (3 + 3)
+			assertThat(now.in()).isLessThanOrEqualTo(10);
 		}
 		finally {
 			release.countDown();
@@ -355,6 +356,87 @@ class SnapshotAndListenerTests {
 		// workerStopped is called by the worker as it ends, possibly just after run() returns
 		await().atMost(Duration.ofSeconds(10)).until(() -> Recording.sums(listener.stopped).equals(expected));
 		assertThat(listener.restarted).isEmpty();
+	}
+
+	/** Counts the handler samples per step and keeps the smallest. */
+	static final class Sampler implements PipelineListener {
+
+		final Map<String, LongAdder> samples = new ConcurrentHashMap<>();
+
+		final AtomicLong smallest = new AtomicLong(Long.MAX_VALUE);
+
+		@Override
+		public void handlerSampled(String pipeline, String step, long handlerNanos) {
+			this.samples.computeIfAbsent(step, (k) -> new LongAdder()).increment();
+			this.smallest.accumulateAndGet(handlerNanos, Math::min);
+		}
+
+		long count(String step) {
+			LongAdder adder = this.samples.get(step);
+			return (adder != null) ? adder.sum() : 0;
+		}
+
+	}
+
+	private static Integer slow(Integer x, long nanos) {
+		long end = System.nanoTime() + nanos;
+		while (System.nanoTime() < end) {
+			LockSupport.parkNanos(end - System.nanoTime());
+		}
+		return x;
+	}
+
+	@Test
+	void handlerIsSampledAtMostOncePerBatchAndForEveryItemOfASlowStep() {
+		Sampler sampler = new Sampler();
+		long slowNanos = TimeUnit.MICROSECONDS.toNanos(300);
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("sampled")
+			.step("trivial", (Integer x) -> x + 1, s -> s.workers(2))
+			.step("drop", (Integer x) -> (x % 2 == 0) ? null : x)
+			.step("slow", (Integer x) -> slow(x, slowNanos))
+			.<Integer>stream("stream", (in, out) -> {
+				while (in.hasNext()) {
+					out.emit(in.next());
+				}
+			})
+			.listener(sampler)
+			.build();
+
+		PipelineResult result = pipeline.run(range(0, 400));
+
+		assertThat(result.completed()).isEqualTo(200);
+		// slower than the batch-time target: one item per batch, every item a sample, each
+		// the handler's own time
+		assertThat(sampler.count("slow")).isEqualTo(200);
+		assertThat(sampler.smallest.get()).isGreaterThanOrEqualTo(0);
+		// trivial steps take what waits: at least one sample, at most one per item the
+		// handler got through (dropped items count)
+		assertThat(sampler.count("trivial")).isBetween(1L, 400L);
+		assertThat(sampler.count("drop")).isBetween(1L, 400L);
+		// stream steps see no single item
+		assertThat(sampler.count("stream")).isZero();
+	}
+
+	@Test
+	void listenerOverridingItemProcessedStillGetsEveryItemBesideASampler() {
+		Sampler sampler = new Sampler();
+		Recording recording = new Recording("both");
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("both")
+			.step("trivial", (Integer x) -> x + 1, s -> s.workers(2))
+			.step("drop", (Integer x) -> (x % 2 == 0) ? null : x)
+			.step("slow", (Integer x) -> slow(x, TimeUnit.MICROSECONDS.toNanos(300)))
+			.listener(sampler)
+			.listener(recording)
+			.build();
+
+		PipelineResult result = pipeline.run(range(0, 400));
+
+		for (StepStats stats : result.steps()) {
+			recording.assertMatches(stats);
+		}
+		assertThat(recording.negativeNanos).isEmpty();
+		assertThat(sampler.count("slow")).isEqualTo(200);
+		assertThat(sampler.count("trivial")).isBetween(1L, 400L);
 	}
 
 	@Test

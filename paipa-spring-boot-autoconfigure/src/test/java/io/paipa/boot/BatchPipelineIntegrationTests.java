@@ -48,8 +48,8 @@ class BatchPipelineIntegrationTests {
 
 	private static final int ITEMS = 100_000;
 
-	/** Items a run may hold: per step its queue capacity plus its workers. */
-	private static final int IN_FLIGHT_BOUND = (16 + 3) + (16 + 1);
+	/** Items a run may hold: per step its queue capacity plus the larger of that and its workers. */
+	private static final int IN_FLIGHT_BOUND = (16 + Math.max(16, 3)) + (16 + Math.max(16, 1));
 
 	@Autowired
 	private Pipeline<Integer> numbers;

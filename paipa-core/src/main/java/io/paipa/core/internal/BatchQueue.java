@@ -9,11 +9,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Bound: producers may add while fewer than {@code capacity} items wait, and while
  * the waiting items plus the items that the step's workers took but have not finished
- * (their outputs not yet handed on) stay under {@code capacity + workers}. A worker
- * finishes its items by releasing them on its next take. So the items of one step,
- * queued or in the hands of its workers, never exceed {@code capacity + workers}, as in
- * a chain of threads and {@code ArrayBlockingQueue}s, while the hand-off moves whole
- * batches per lock acquisition.
+ * (their outputs not yet handed on) stay under {@code capacity + max(capacity, workers)}.
+ * A worker finishes its items by releasing them on its next take. So the ring never holds
+ * more than {@code capacity} items (a queue's depth behind a blocked step rises to exactly
+ * its capacity), and the items of one step, queued or in the hands of its workers, never
+ * exceed {@code capacity + max(capacity, workers)}: twice the capacity when there are no
+ * more workers than that. The second {@code capacity} is what lets a producer refill the
+ * ring while a consumer works through a full batch (double buffering), instead of waiting
+ * for the consumer to come back for more.
+ *
+ * <p>A take is bounded by the caller's limit and by a fair share of what waits (what waits
+ * divided by the number of workers, rounded up), so that one worker cannot leave its
+ * siblings idle.
  *
  * <p>Waiters are signalled only when someone waits, and a woken consumer wakes the next
  * one while items remain. {@link #close()} ends the input (consumers drain what is left,
@@ -47,7 +54,11 @@ public final class BatchQueue {
 
 	private int held;
 
-	private int slack;
+	/** The number of consumers, among whom a take shares what is waiting. */
+	private int workers;
+
+	/** Room for items in consumers' hands beyond the capacity: {@code max(capacity, workers)}. */
+	private int extra;
 
 	private int waitingConsumers;
 
@@ -60,12 +71,13 @@ public final class BatchQueue {
 	/**
 	 * Creates a queue.
 	 * @param capacity the most items that may wait
-	 * @param workers the number of consumers, the extra room for items in their hands
+	 * @param workers the number of consumers, among whom a take shares what waits
 	 */
 	public BatchQueue(int capacity, int workers) {
 		this.capacity = capacity;
 		this.ring = new Object[capacity];
-		this.slack = Math.max(1, workers);
+		this.workers = Math.max(1, workers);
+		this.extra = Math.max(capacity, this.workers);
 	}
 
 	/** A consumer that may be asked to leave while it waits. */
@@ -79,6 +91,7 @@ public final class BatchQueue {
 
 	}
 
+	/** The most items that may wait. */
 	public int capacity() {
 		return this.capacity;
 	}
@@ -88,10 +101,12 @@ public final class BatchQueue {
 		return this.count;
 	}
 
+	/** Whether the queue was aborted. */
 	public boolean isAborted() {
 		return this.aborted;
 	}
 
+	/** Whether the input was closed. */
 	public boolean isClosed() {
 		return this.closed;
 	}
@@ -145,7 +160,7 @@ public final class BatchQueue {
 				return ABORTED;
 			}
 			int available = this.count;
-			int share = (available + this.slack - 1) / this.slack;
+			int share = (available + this.workers - 1) / this.workers;
 			int n = Math.min(Math.min(max, available), Math.max(1, share));
 			Object[] ring = this.ring;
 			int head = this.head;
@@ -200,7 +215,7 @@ public final class BatchQueue {
 	}
 
 	private int roomLocked() {
-		return Math.min(this.capacity - this.count, this.capacity + this.slack - this.count - this.held);
+		return Math.min(this.capacity - this.count, this.capacity + this.extra - this.count - this.held);
 	}
 
 	/**
@@ -319,14 +334,15 @@ public final class BatchQueue {
 	}
 
 	/**
-	 * Changes the number of consumers, which widens or narrows the room for items in
-	 * their hands.
+	 * Changes the number of consumers, which changes their fair share of a take and, above
+	 * the capacity, the room for items in their hands.
 	 * @param workers the new number
 	 */
 	public void setWorkers(int workers) {
 		this.lock.lock();
 		try {
-			this.slack = Math.max(1, workers);
+			this.workers = Math.max(1, workers);
+			this.extra = Math.max(this.capacity, this.workers);
 			this.notFull.signalAll();
 			this.notEmpty.signalAll();
 		}

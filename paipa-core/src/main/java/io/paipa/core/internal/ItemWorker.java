@@ -25,10 +25,14 @@ final class ItemWorker extends Worker {
 	private int attempt;
 
 	/**
-	 * Whether each item is timed: only for listeners, which get each item's handler time.
-	 * Otherwise a batch is timed as a whole, which saves two clock reads per item.
+	 * Whether each item is timed: only for listeners that want every item with its
+	 * handler time. Otherwise a batch is timed as a whole, which saves two clock reads per
+	 * item.
 	 */
 	private final boolean timeEachItem;
+
+	/** Whether the first item of each batch is timed, for listeners that take samples. */
+	private final boolean sampleFirst;
 
 	/** When the batch under way started, 0 when none is (or items are timed one by one). */
 	private long batchStart;
@@ -37,7 +41,8 @@ final class ItemWorker extends Worker {
 		super(step, index, predecessor);
 		this.fanOut = step.definition.kind() == StepKind.FAN_OUT;
 		this.emitter = this.fanOut ? new FanOutEmitter() : null;
-		this.timeEachItem = this.execution.listeners.active;
+		this.timeEachItem = this.execution.listeners.perItem;
+		this.sampleFirst = this.execution.listeners.sampled;
 	}
 
 	@Override
@@ -56,7 +61,7 @@ final class ItemWorker extends Worker {
 				if (this.leaving) {
 					return Exit.LEFT;
 				}
-				int n = input.take(this.in, takeLimit(), this.toRelease, this, -1);
+				int n = input.take(this.in, batchLimit(), this.toRelease, this, -1);
 				this.toRelease = 0;
 				if (n < 0) {
 					return exitFor(n);
@@ -77,23 +82,6 @@ final class ItemWorker extends Worker {
 		}
 	}
 
-	/**
-	 * The batch to take: what fits in the batch time, but no more than the next queue has
-	 * room for (at least one), so that behind a full queue items wait in queues, where
-	 * they are seen and drained, rather than in workers' hands.
-	 */
-	private int takeLimit() {
-		int limit = batchLimit();
-		BatchQueue next = this.step.output;
-		if (next != null) {
-			int room = next.capacity() - next.size();
-			if (room < limit) {
-				limit = Math.max(1, room);
-			}
-		}
-		return limit;
-	}
-
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private void processCurrent() throws Exception {
 		final Object raw = this.in[this.inPos];
@@ -101,6 +89,8 @@ final class ItemWorker extends Worker {
 		final Object item = (envelope != null) ? envelope.item : raw;
 		final StepRuntime step = this.step;
 		final Listeners listeners = this.execution.listeners;
+		// a sample: the first item of a batch, timed from the batch's start
+		final boolean sample = this.sampleFirst && this.inPos == 0;
 		int attempt = 1;
 		while (true) {
 			this.attempt = attempt;
@@ -132,22 +122,28 @@ final class ItemWorker extends Worker {
 				setBusy(0);
 				nanos = recordItemNanos(System.nanoTime() - start);
 			}
+			else if (sample && attempt == 1 && this.batchStart != 0) {
+				nanos = Math.max(0, System.nanoTime() - this.batchStart - this.blockedNanos);
+			}
 			if (this.abandoned) {
 				throw Abort.INSTANCE;
 			}
 			if (failure == null) {
 				this.in[this.inPos++] = null;
+				if (sample && attempt == 1 && nanos >= 0) {
+					listeners.handlerSampled(step.name(), nanos);
+				}
 				if (this.fanOut) {
 					this.processed++;
 					Tracked.settle(envelope);
-					if (listeners.active) {
+					if (listeners.perItem) {
 						listeners.itemProcessed(step.name(), ItemOutcome.PROCESSED, nanos);
 					}
 				}
 				else if (result == null && !step.last) {
 					this.dropped++;
 					Tracked.settle(envelope);
-					if (listeners.active) {
+					if (listeners.perItem) {
 						listeners.itemProcessed(step.name(), ItemOutcome.DROPPED, nanos);
 					}
 				}
@@ -160,7 +156,7 @@ final class ItemWorker extends Worker {
 					else {
 						this.out.add(result);
 					}
-					if (listeners.active) {
+					if (listeners.perItem) {
 						listeners.itemProcessed(step.name(), ItemOutcome.PROCESSED, nanos);
 					}
 				}
@@ -171,7 +167,7 @@ final class ItemWorker extends Worker {
 			}
 			if (attempt < step.retry.maxAttempts()) {
 				this.retried++;
-				if (listeners.active) {
+				if (listeners.perItem) {
 					listeners.itemProcessed(step.name(), ItemOutcome.RETRIED, nanos);
 				}
 				if (!this.execution.pause(step.retry.backoffNanos(attempt))) {
@@ -181,7 +177,7 @@ final class ItemWorker extends Worker {
 				continue;
 			}
 			this.failed++;
-			if (listeners.active) {
+			if (listeners.perItem) {
 				listeners.itemProcessed(step.name(), ItemOutcome.FAILED, nanos);
 			}
 			this.in[this.inPos++] = null;
@@ -203,7 +199,7 @@ final class ItemWorker extends Worker {
 			this.in[this.inPos++] = null;
 			this.failed++;
 			publish();
-			if (this.execution.listeners.active) {
+			if (this.execution.listeners.perItem) {
 				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
 			}
 			this.execution.deadLetter(this.step.index, Tracked.unwrap(raw), error, Math.max(1, this.attempt),

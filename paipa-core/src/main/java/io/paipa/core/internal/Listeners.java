@@ -18,13 +18,36 @@ final class Listeners {
 
 	private final String pipeline;
 
-	/** Whether any listener is registered: the hot path checks this before calling. */
-	final boolean active;
+	/**
+	 * Whether a listener overrides {@link PipelineListener#itemProcessed}: only then do
+	 * workers time each item and report it.
+	 */
+	final boolean perItem;
+
+	/** Whether a listener overrides {@link PipelineListener#handlerSampled}. */
+	final boolean sampled;
 
 	Listeners(String pipeline, List<PipelineListener> listeners) {
 		this.pipeline = pipeline;
 		this.listeners = listeners.toArray(new PipelineListener[0]);
-		this.active = this.listeners.length > 0;
+		boolean perItem = false;
+		boolean sampled = false;
+		for (PipelineListener listener : this.listeners) {
+			perItem |= overrides(listener, "itemProcessed", String.class, String.class, ItemOutcome.class, long.class);
+			sampled |= overrides(listener, "handlerSampled", String.class, String.class, long.class);
+		}
+		this.perItem = perItem;
+		this.sampled = sampled;
+	}
+
+	/** Whether the listener's class overrides the default method; when unsure, it does. */
+	private static boolean overrides(PipelineListener listener, String name, Class<?>... parameters) {
+		try {
+			return listener.getClass().getMethod(name, parameters).getDeclaringClass() != PipelineListener.class;
+		}
+		catch (NoSuchMethodException | SecurityException ex) {
+			return true;
+		}
 	}
 
 	void stateChanged(PipelineState from, PipelineState to) {
@@ -42,6 +65,17 @@ final class Listeners {
 		for (PipelineListener listener : this.listeners) {
 			try {
 				listener.itemProcessed(this.pipeline, step, outcome, nanos);
+			}
+			catch (Throwable ex) {
+				failed(listener, ex);
+			}
+		}
+	}
+
+	void handlerSampled(String step, long nanos) {
+		for (PipelineListener listener : this.listeners) {
+			try {
+				listener.handlerSampled(this.pipeline, step, nanos);
 			}
 			catch (Throwable ex) {
 				failed(listener, ex);

@@ -86,7 +86,7 @@ final class StepRuntime {
 		this.policy = policy;
 		this.retry = retry;
 		this.configured = workers;
-		this.maxTake = Math.max(1, (input.capacity() + 1) / 2);
+		this.maxTake = Math.max(1, input.capacity());
 	}
 
 	String name() {

@@ -85,7 +85,7 @@ final class StreamWorker extends Worker {
 			Object current = this.input.current;
 			if (hadItem) {
 				this.failed++;
-				if (this.execution.listeners.active) {
+				if (this.execution.listeners.perItem) {
 					this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
 				}
 			}
@@ -132,7 +132,7 @@ final class StreamWorker extends Worker {
 		if (hadItem) {
 			this.failed++;
 			publish();
-			if (this.execution.listeners.active) {
+			if (this.execution.listeners.perItem) {
 				this.execution.listeners.itemProcessed(this.step.name(), ItemOutcome.FAILED, -1);
 			}
 			this.execution.deadLetter(this.step.index, current, error, 1, this.input.currentOrigins());
@@ -300,7 +300,7 @@ final class StreamWorker extends Worker {
 				this.hasCurrent = false;
 				StreamWorker worker = StreamWorker.this;
 				worker.processed++;
-				if (worker.execution.listeners.active) {
+				if (worker.execution.listeners.perItem) {
 					worker.execution.listeners.itemProcessed(worker.step.name(), ItemOutcome.PROCESSED, -1);
 				}
 			}

@@ -8,15 +8,21 @@
  * step's input is a {@link io.paipa.core.internal.BatchQueue}: a ring buffer under one
  * lock from which a worker takes whatever is there (never waiting to fill a batch), and
  * into which it puts its outputs as one batch. Waiters are signalled only when somebody
- * waits. The batch a worker takes is bounded by a fair share of the queue, by half its
+ * waits. The batch a worker takes is bounded by a fair share of the queue, by its
  * capacity, and by time: the worker keeps an average of its handler's cost and takes
  * about 100 µs worth, so slow (I/O-bound) steps take one item at a time and every worker
- * stays busy, while trivial steps move dozens of items per lock round-trip.</li>
- * <li><b>A bound that counts items in hand.</b> Taking a batch does not free its room
- * in the queue until the worker has handed the batch's outputs on (it releases them on
- * its next take). So a step holds at most capacity + workers items, queued or in hand,
- * as a chain of {@code ArrayBlockingQueue}s would, and the batch source only pulls when
- * the first queue has room.</li>
+ * stays busy, while trivial steps move up to a full queue per lock round-trip. A worker
+ * takes what its batch allows whether or not the next queue has room: it then waits
+ * once, to hand the whole batch on, while its own queue refills behind it.</li>
+ * <li><b>A bound that counts items in hand, with room for double buffering.</b> Taking a
+ * batch does not free its room in the queue until the worker has handed the batch's
+ * outputs on (it releases them on its next take). A queue holds at most its capacity,
+ * and a step at most {@code capacity + max(capacity, workers)} items, queued or in hand:
+ * twice the capacity for a step with no more workers than that, so that the producer can
+ * refill the queue while a consumer works through a full batch. (With the bound of a
+ * chain of {@code ArrayBlockingQueue}s, {@code capacity + workers}, a worker holding a
+ * batch left its producer room for only the rest of the capacity.) The batch source
+ * only pulls when the first queue has room.</li>
  * <li><b>Every wait can be ended.</b> A queue can be closed (end of input: consumers
  * drain, then see the end) or aborted (everybody wakes, every put and take is refused).
  * Workers block only inside queues, or inside user code, where an abort interrupts them.

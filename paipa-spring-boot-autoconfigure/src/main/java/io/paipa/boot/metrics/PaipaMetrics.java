@@ -21,7 +21,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.DisposableBean;
 
-import io.paipa.core.ItemOutcome;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineListener;
 import io.paipa.core.StepSnapshot;
@@ -33,8 +32,14 @@ import io.paipa.core.StepStats;
  * <p>Gauges and function counters read the pipeline's {@link Pipeline#snapshot()
  * snapshot}, which is lock-free and counts over every run, so counters never go down.
  * The handler timer {@code paipa.step.process} is fed by this binder as a
- * {@link PipelineListener}: one sample per item a one-to-one or fan-out handler
- * processed (stream steps, which see no single item, have no samples). Percentiles and
+ * {@link PipelineListener}, through {@link PipelineListener#handlerSampled handler
+ * samples}: the handler time of one item, sampled at most once per batch a worker takes
+ * (the first item, when a one-to-one or fan-out handler got through it on its first
+ * attempt). So the timer counts every item of a slow step, whose workers take one item
+ * at a time, and a few items of a trivial step, whose workers take many: its count is not
+ * a count of items (the {@code paipa.step.items} counters are), its percentiles and mean
+ * are those of handler time per item. Stream steps, which see no single item, have no
+ * samples. Nothing is done per item: counters and gauges read the snapshot. Percentiles and
  * histograms follow Micrometer's usual {@code management.metrics.distribution.*}
  * properties. Meters are removed when the binder is destroyed with the context.
  *
@@ -130,7 +135,7 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.register(registry));
 			Timer timer = Timer.builder("paipa.step.process")
 				.tags(tags)
-				.description("Time the step's handler spent on one item")
+				.description("Time the step's handler spent on one item, sampled at most once per batch")
 				.register(registry);
 			add.accept(timer);
 			stepTimers.computeIfAbsent(step, (key) -> new CopyOnWriteArrayList<>()).add(timer);
@@ -146,11 +151,14 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 		};
 	}
 
+	/**
+	 * Records a sample of a handler's time on one item in the step's timers.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @param handlerNanos the time the handler spent on the item
+	 */
 	@Override
-	public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
-		if (handlerNanos < 0 || (outcome != ItemOutcome.PROCESSED && outcome != ItemOutcome.DROPPED)) {
-			return;
-		}
+	public void handlerSampled(String pipeline, String step, long handlerNanos) {
 		Map<String, List<Timer>> steps = this.timers.get(pipeline);
 		List<Timer> timers = (steps != null) ? steps.get(step) : null;
 		if (timers != null) {

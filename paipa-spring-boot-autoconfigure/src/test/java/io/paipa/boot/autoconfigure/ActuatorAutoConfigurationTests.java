@@ -93,7 +93,7 @@ class ActuatorAutoConfigurationTests {
 	}
 
 	@Test
-	void metricsBinderListensToThePipelinesSoTheTimerCountsTheItems() {
+	void metricsBinderListensToThePipelinesSoTheTimerSamplesTheItems() {
 		this.contextRunner.withUserConfiguration(EnabledConfig.class, RegistryConfig.class).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBeanProvider(PipelineListener.class).stream())
@@ -110,10 +110,12 @@ class ActuatorAutoConfigurationTests {
 					.tag("outcome", "completed")
 					.functionCounter()
 					.count()).isEqualTo(5));
+			// the handler timer is sampled at most once per batch: one sample at least, and at
+			// most one per item
 			assertThat(registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "parse").timer().count())
-				.isEqualTo(5);
+				.isBetween(1L, 5L);
 			assertThat(registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "store").timer().count())
-				.isEqualTo(5);
+				.isBetween(1L, 5L);
 		});
 	}
 
@@ -147,7 +149,7 @@ class ActuatorAutoConfigurationTests {
 					.functionCounter()
 					.count()).isEqualTo(3);
 				assertThat(registry.get("paipa.step.process").tag("pipeline", "report").tag("step", "parse").timer().count())
-					.isEqualTo(3);
+					.isBetween(1L, 3L);
 				assertThat(registry.find("paipa.step.queue.depth").tag("pipeline", "orders").gauges()).hasSize(2);
 			});
 	}
