@@ -114,24 +114,21 @@ final class KafkaRecordCompletion implements CompletionCallback {
 
 		private void complete(KafkaRecordCompletion completion) {
 			KafkaRecordCompletion last = null;
-			int settled;
+			int settled = 0;
 			synchronized (this) {
 				completion.done = true;
 				if (completion.keepUncommitted) {
 					this.blocked = true;
 				}
-				if (this.revoked || this.blocked) {
-					settled = 0;
-				}
-				else {
-					settled = 0;
+				if (!this.revoked && !this.blocked) {
 					while (!this.pending.isEmpty() && this.pending.peekFirst().done) {
 						last = this.pending.pollFirst();
 						settled++;
 					}
-					if (this.pending.isEmpty()) {
-						notifyAll();
-					}
+				}
+				if (this.pending.isEmpty() || this.blocked) {
+					// a revocation waiting for this partition can go on
+					notifyAll();
 				}
 			}
 			this.source.finished(completion);
