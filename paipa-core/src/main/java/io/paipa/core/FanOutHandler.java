@@ -30,6 +30,19 @@ public interface FanOutHandler<I, O> extends StepLifecycle {
 	void process(I item, Emitter<O> out) throws Exception;
 
 	/**
+	 * Called when a {@link Marker} reaches this step, after every item that entered the
+	 * step before it has left it (from every worker). Runs once per marker, in one of the
+	 * step's workers. By default it passes the marker on. An exception thrown here is
+	 * logged and the marker is passed on all the same.
+	 * @param marker the control object
+	 * @param out emits items before the marker, and passes the marker on
+	 * @throws Exception when handling the marker fails
+	 */
+	default void onMarker(Object marker, MarkerEmitter<O> out) throws Exception {
+		out.passOn(marker);
+	}
+
+	/**
 	 * Returns a handler that gives every worker its own instance.
 	 * @param <I> the input type
 	 * @param <O> the output type

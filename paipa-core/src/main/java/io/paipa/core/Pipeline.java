@@ -33,10 +33,11 @@ import io.paipa.core.internal.Types;
  * </ul>
  * A pipeline runs once at a time; after a run has ended it can run again.
  *
- * <p>Items in flight are bounded: a step holds at most its queue capacity plus its worker
- * count, waiting or in hand, so with one-to-one steps the pipeline holds at most the sum
- * of those over its steps, whatever the size of the input. Stream steps hold what their
- * handler keeps on top of that (a chunk's partial list per worker).
+ * <p>Items in flight are bounded: a step holds at most
+ * {@code capacity + max(capacity, workers)} items, waiting in its queue or in its
+ * workers' hands, so with one-to-one steps the pipeline holds at most the sum of those
+ * over its steps, whatever the size of the input. Stream steps hold what their handler
+ * keeps on top of that (a chunk's partial list per worker).
  *
  * @param <I> the type of the pipeline's input items
  */
@@ -125,9 +126,17 @@ public final class Pipeline<I> {
 
 	/**
 	 * Runs the pipeline over a finite source, in batch mode. A source thread pulls the
-	 * iterator only as fast as the first queue has room, so a source larger than memory
-	 * works. Blocks until every item has left the pipeline and every worker thread has
-	 * ended. The error policy defaults to {@link ErrorPolicy#FAIL}.
+	 * iterator item by item, handing each item on as soon as it has it, and only as fast as
+	 * the first queue has room, so a source larger than memory works. Blocks until every
+	 * item has left the pipeline and every worker thread has ended. The error policy
+	 * defaults to {@link ErrorPolicy#FAIL}. The source may yield {@link Marker}s among its
+	 * items.
+	 *
+	 * <p>A run can be cancelled: {@link #stop(Duration)} from another thread, or an
+	 * interrupt of the thread blocked here, stops pulling the source, drains what was
+	 * pulled within the shutdown timeout and returns the result with the state
+	 * {@link PipelineState#STOPPED} (after an interrupt, with the thread's interrupt
+	 * status set again).
 	 * @param source the items; never {@code null} items
 	 * @return the result
 	 * @throws PipelineFailedException when a step failed under the fail policy, a worker
@@ -143,9 +152,10 @@ public final class Pipeline<I> {
 	 * Runs the same steps in the caller's thread, without queues or worker threads: the
 	 * original paipa's co-routine pipeline. Useful for tests, debugging and profiling:
 	 * each step's count, handler time and items per second are in the result. Worker
-	 * counts and capacities are ignored; retries and error policies apply. At most one
-	 * stream step other than the built-in {@code chunk} is supported, and chunks ignore
-	 * their max-wait.
+	 * counts and capacities are ignored; retries, error policies, dead letters, markers
+	 * and listener events are those of a threaded run with one worker per step, as the
+	 * same code handles each item. At most one stream step other than the built-in
+	 * {@code chunk} is supported, and chunks ignore their max-wait.
 	 * @param source the items
 	 * @return the result
 	 * @throws PipelineFailedException when a step failed under the fail policy
@@ -158,7 +168,8 @@ public final class Pipeline<I> {
 	/**
 	 * Starts the pipeline in continuous mode, fed through {@link #input()}. Returns once
 	 * every worker has opened its handler. The error policy defaults to
-	 * {@link ErrorPolicy#SKIP}.
+	 * {@link ErrorPolicy#SKIP}. A {@link #stop()} that comes while the workers are still
+	 * opening wins: this method then returns and the pipeline is stopped.
 	 * @throws PipelineFailedException when a worker could not be opened
 	 * @throws IllegalStateException when the pipeline is running already
 	 */
@@ -169,7 +180,9 @@ public final class Pipeline<I> {
 	/**
 	 * Starts the pipeline in continuous mode, draining the given queue (the caller keeps
 	 * owning it: items still in it at {@link #stop()} stay there) as well as accepting
-	 * items through {@link #input()}.
+	 * items through {@link #input()}. Each item taken from the queue is accepted: it
+	 * ends like any other, whenever the stop comes. {@link Marker}s in the queue are
+	 * passed through the steps as markers.
 	 * @param source the queue to drain, or {@code null} for none
 	 * @throws PipelineFailedException when a worker could not be opened
 	 * @throws IllegalStateException when the pipeline is running already
@@ -210,7 +223,7 @@ public final class Pipeline<I> {
 	}
 
 	/**
-	 * Stops a continuous pipeline within the configured shutdown timeout.
+	 * Stops the pipeline within the configured shutdown timeout.
 	 * @return the result
 	 * @see #stop(Duration)
 	 */
@@ -219,22 +232,29 @@ public final class Pipeline<I> {
 	}
 
 	/**
-	 * Stops a continuous pipeline: intake stops at once, queued and in-flight items are
-	 * finished for up to {@code timeout}; then the queues are aborted, workers are
-	 * interrupted, and whatever could not be finished goes to the dead-letter handler.
-	 * Returns within the timeout plus about a second even when a handler ignores
-	 * interrupts; such workers are named in the log and the result, and the items they
-	 * hold are counted as abandoned. Calling it again returns the same result.
+	 * Stops the pipeline, continuous or batch: intake stops at once (a batch run pulls no
+	 * more of its source), queued and in-flight items are finished for up to
+	 * {@code timeout}; then the queues are cut off and workers interrupted: each worker
+	 * finishes the item in its hands, and whatever could not be finished goes to the
+	 * dead-letter handler. Returns within the timeout plus about a second even when a
+	 * handler ignores interrupts; such workers are named in the log and the result, and
+	 * the items they hold are counted as abandoned. Calling it again, or after the run
+	 * ended, returns the same result; a batch run's {@code run} returns it too.
+	 *
+	 * <p>Called from one of the pipeline's own threads (a handler, a callback, a
+	 * dead-letter handler), it does not wait for itself: it stops intake, leaves the rest
+	 * of the stop to a thread of its own, and returns the counts so far with the state
+	 * {@link PipelineState#DRAINING}.
 	 * @param timeout the longest time to drain
 	 * @return the result
-	 * @throws IllegalStateException when the pipeline was never started, or its last run
-	 * was a batch run
+	 * @throws IllegalStateException when the pipeline was never run
 	 */
 	public PipelineResult stop(Duration timeout) {
 		Objects.requireNonNull(timeout, "timeout must not be null");
 		Execution execution = this.run.execution();
-		if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
-			throw new IllegalStateException("Pipeline '" + name() + "' was not started; stop() ends what start() began");
+		if (execution == null) {
+			throw new IllegalStateException("Pipeline '" + name() + "' was not started; stop() ends what start() "
+					+ "or run() began");
 		}
 		return execution.stop(timeout);
 	}
@@ -326,6 +346,21 @@ public final class Pipeline<I> {
 		}
 
 		@Override
+		public void putMarker(Object marker) throws InterruptedException {
+			acceptMarker(marker, null);
+		}
+
+		@Override
+		public void putMarker(Object marker, CompletionCallback onPassed) throws InterruptedException {
+			acceptMarker(marker, Objects.requireNonNull(onPassed, "onPassed must not be null"));
+		}
+
+		private void acceptMarker(Object marker, CompletionCallback onPassed) throws InterruptedException {
+			Objects.requireNonNull(marker, "marker must not be null");
+			continuous().acceptMarker(marker, onPassed, -1);
+		}
+
+		@Override
 		public boolean isAccepting() {
 			Execution execution = Pipeline.this.run.execution();
 			return execution != null && execution.mode() == Execution.Mode.CONTINUOUS
@@ -334,11 +369,15 @@ public final class Pipeline<I> {
 
 		private boolean accept(I item, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
 			Objects.requireNonNull(item, "item must not be null");
+			return continuous().accept(item, callback, timeoutNanos);
+		}
+
+		private Execution continuous() {
 			Execution execution = Pipeline.this.run.execution();
 			if (execution == null || execution.mode() != Execution.Mode.CONTINUOUS) {
 				throw new PipelineClosedException("Pipeline '" + name() + "' is not running; start() it first");
 			}
-			return execution.accept(item, callback, timeoutNanos);
+			return execution;
 		}
 
 		@Override

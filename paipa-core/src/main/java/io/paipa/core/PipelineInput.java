@@ -54,6 +54,30 @@ public interface PipelineInput<I> {
 	boolean offer(I item, Duration timeout, CompletionCallback onComplete) throws InterruptedException;
 
 	/**
+	 * Sends a marker through every step, waiting while the input queue is full: a control
+	 * object that leaves each step only after every item put before it has left that
+	 * step.
+	 * @param marker the control object, not {@code null}
+	 * @throws PipelineClosedException when the pipeline does not accept input
+	 * @throws InterruptedException when interrupted while waiting
+	 * @see Marker
+	 */
+	void putMarker(Object marker) throws InterruptedException;
+
+	/**
+	 * Sends a marker through every step and asks to be told when it has left the last
+	 * step: then every item put before it has completed, been dropped or been
+	 * dead-lettered (a checkpoint).
+	 * @param marker the control object, not {@code null}
+	 * @param onPassed called once, from a worker thread, when the marker has left the last
+	 * step (or a step's {@code onMarker} did not pass it on); never when a stop or a
+	 * failure keeps it from getting there
+	 * @throws PipelineClosedException when the pipeline does not accept input
+	 * @throws InterruptedException when interrupted while waiting
+	 */
+	void putMarker(Object marker, CompletionCallback onPassed) throws InterruptedException;
+
+	/**
 	 * Tells whether the pipeline accepts input now.
 	 * @return {@code true} while the pipeline is running
 	 */

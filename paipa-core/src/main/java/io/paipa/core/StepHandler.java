@@ -36,6 +36,19 @@ public interface StepHandler<I, O> extends StepLifecycle {
 	O process(I item) throws Exception;
 
 	/**
+	 * Called when a {@link Marker} reaches this step, after every item that entered the
+	 * step before it has left it (from every worker). Runs once per marker, in one of the
+	 * step's workers. By default it passes the marker on. An exception thrown here is
+	 * logged and the marker is passed on all the same.
+	 * @param marker the control object
+	 * @param out emits items before the marker, and passes the marker on
+	 * @throws Exception when handling the marker fails
+	 */
+	default void onMarker(Object marker, MarkerEmitter<O> out) throws Exception {
+		out.passOn(marker);
+	}
+
+	/**
 	 * Returns a handler that gives every worker its own instance, created by the factory
 	 * in the worker's thread before {@link #open(StepContext)}.
 	 * @param <I> the input type

@@ -50,6 +50,18 @@ class CompletionTrackingTests {
 		return pipeline;
 	}
 
+	/**
+	 * Waits until a stream step's handler took {@code n} items: they entered the step, its
+	 * queue is empty and its worker waits for more (a stream worker waits only once its
+	 * handler took its whole batch).
+	 */
+	static void awaitTakenByTheHandler(Pipeline<?> pipeline, String step, int n) {
+		await().atMost(AWAIT).until(() -> {
+			StepSnapshot snapshot = pipeline.snapshot().step(step);
+			return snapshot.stats().in() == n && snapshot.queueDepth() == 0 && snapshot.workersBusy() == 0;
+		});
+	}
+
 	private static void awaitLatch(CountDownLatch latch) {
 		try {
 			if (!latch.await(20, TimeUnit.SECONDS)) {
@@ -240,7 +252,7 @@ class CompletionTrackingTests {
 		assertThat(firstChunkEntered.await(20, TimeUnit.SECONDS)).isTrue();
 		// The chunk step has consumed every item: it holds no reference to the first chunk's
 		// members any more; only the chunk in the last step does.
-		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().processed() == n - 1);
+		awaitTakenByTheHandler(pipeline, "chunk", n);
 		for (int i = 0; i < n; i++) {
 			assertThat(fired.get(i)).as("callback of item %d while the first chunk is in the last step", i).isZero();
 		}
@@ -502,7 +514,7 @@ class CompletionTrackingTests {
 			pipeline.input().put(item, () -> fired.computeIfAbsent(item, k -> new AtomicInteger()).incrementAndGet());
 		}
 		// all five sit in the chunk worker's partial chunk
-		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().processed() == 4);
+		awaitTakenByTheHandler(pipeline, "chunk", 5);
 		pipeline.input().put(99, () -> fired.computeIfAbsent(99, k -> new AtomicInteger()).incrementAndGet());
 		assertThat(gateEntered.await(20, TimeUnit.SECONDS)).isTrue();
 		long begin = System.nanoTime();
@@ -549,7 +561,7 @@ class CompletionTrackingTests {
 		for (int item : new int[] { 0, 1, 2, 3, 4 }) {
 			pipeline.input().put(item, () -> fired.computeIfAbsent(item, k -> new AtomicInteger()).incrementAndGet());
 		}
-		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().processed() == 4);
+		awaitTakenByTheHandler(pipeline, "chunk", 5);
 		pipeline.input().put(99, () -> fired.computeIfAbsent(99, k -> new AtomicInteger()).incrementAndGet());
 		assertThat(gateEntered.await(20, TimeUnit.SECONDS)).isTrue();
 		// an untracked item waits behind 99

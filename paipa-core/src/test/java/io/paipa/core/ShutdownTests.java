@@ -225,8 +225,13 @@ class ShutdownTests {
 		assertThat(deadLetters).allSatisfy((letter) -> {
 			assertThat(letter.pipeline()).isEqualTo(name);
 			assertThat(letter.cause()).isInstanceOf(PipelineClosedException.class);
-			assertThat(letter.attempts()).isZero();
 		});
+		// the item in the slow worker's hands was interrupted by the cut-off after one
+		// attempt; every other one never reached a handler
+		assertThat(deadLetters).filteredOn((letter) -> letter.attempts() != 0).allSatisfy((letter) -> {
+			assertThat(letter.attempts()).isOne();
+			assertThat(letter.cause()).hasCauseInstanceOf(InterruptedException.class);
+		}).hasSizeLessThanOrEqualTo(1);
 		List<Object> deadItems = deadLetters.stream().map(DeadLetter::item).toList();
 		assertThat(deadItems).doesNotHaveDuplicates().doesNotContainAnyElementsOf(completed);
 		Set<Object> settled = new HashSet<>(deadItems);
@@ -495,12 +500,12 @@ class ShutdownTests {
 	}
 
 	@Test
-	void stopAfterABatchRunIsRefused() {
+	void stopAfterABatchRunReturnsItsResult() {
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("sd-batch").step("id", (Integer x) -> x).build();
 		PipelineResult result = pipeline.run(List.of(1, 2, 3));
 		assertThat(result.completed()).isEqualTo(3);
 
-		assertThatIllegalStateException().isThrownBy(pipeline::stop).withMessageContaining("sd-batch");
+		assertThat(pipeline.stop()).isSameAs(result);
 		assertThat(pipeline.state()).isEqualTo(PipelineState.COMPLETED);
 		assertNoThreadsLeft("sd-batch");
 	}

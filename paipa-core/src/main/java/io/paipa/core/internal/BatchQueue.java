@@ -7,25 +7,26 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The bounded queue in front of a step: a ring buffer under one lock, moved in batches.
  *
- * <p>Bound: producers may add while fewer than {@code capacity} items wait, and while
- * the waiting items plus the items that the step's workers took but have not finished
+ * <p>Bound: producers may add while fewer than {@code capacity} entries wait, and while
+ * the waiting entries plus the items that the step's workers took but have not finished
  * (their outputs not yet handed on) stay under {@code capacity + max(capacity, workers)}.
  * A worker finishes its items by releasing them on its next take. So the ring never holds
- * more than {@code capacity} items (a queue's depth behind a blocked step rises to exactly
- * its capacity), and the items of one step, queued or in the hands of its workers, never
- * exceed {@code capacity + max(capacity, workers)}: twice the capacity when there are no
- * more workers than that. The second {@code capacity} is what lets a producer refill the
- * ring while a consumer works through a full batch (double buffering), instead of waiting
- * for the consumer to come back for more.
+ * more than {@code capacity} entries, and the items of one step, queued or in the hands of
+ * its workers, never exceed {@code capacity + max(capacity, workers)}.
  *
  * <p>A take is bounded by the caller's limit and by a fair share of what waits (what waits
  * divided by the number of workers, rounded up), so that one worker cannot leave its
- * siblings idle.
+ * siblings idle. Waiters are signalled only when someone waits, and a woken consumer wakes
+ * the next one while items remain. {@link #close()} ends the input (consumers drain what
+ * is left, then see the end); {@link #abort()} wakes everybody at once and refuses every
+ * further put and take.
  *
- * <p>Waiters are signalled only when someone waits, and a woken consumer wakes the next
- * one while items remain. {@link #close()} ends the input (consumers drain what is left,
- * then see the end); {@link #abort()} wakes everybody at once and refuses every further
- * put and take.
+ * <p>Markers are a barrier: a take never returns items from behind a marker. A consumer
+ * that finds a marker at the head gets {@link #AT_MARKER} and calls
+ * {@link #awaitMarker(Object[], Consumer)}; the marker is handed to the last of the
+ * step's registered consumers to arrive there, once no item taken before it is still in
+ * a consumer's hands, and nobody takes past it until that consumer calls
+ * {@link #markerPassed()}.
  */
 public final class BatchQueue {
 
@@ -37,6 +38,9 @@ public final class BatchQueue {
 
 	/** Returned by take: the consumer was asked to leave. */
 	public static final int LEAVE = -3;
+
+	/** Returned by take: a marker is at the head; call {@link #awaitMarker}. */
+	public static final int AT_MARKER = -4;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -68,9 +72,24 @@ public final class BatchQueue {
 
 	private volatile boolean aborted;
 
+	/** Markers in the ring. */
+	private int markers;
+
+	/** Consumers that must reach a marker before it is handed out. */
+	private int consumers;
+
+	/** Consumers waiting at the marker at the head. */
+	private int arrived;
+
+	/** Whether a consumer holds the marker taken from the head and has not passed it on. */
+	private boolean markerInHand;
+
+	/** The number of markers passed on, so that a consumer waiting at one sees it went. */
+	private long passed;
+
 	/**
 	 * Creates a queue.
-	 * @param capacity the most items that may wait
+	 * @param capacity the most entries that may wait
 	 * @param workers the number of consumers, among whom a take shares what waits
 	 */
 	public BatchQueue(int capacity, int workers) {
@@ -91,12 +110,17 @@ public final class BatchQueue {
 
 	}
 
-	/** The most items that may wait. */
+	/** A marker as it travels through the queues; never counted as an item. */
+	public interface Marker {
+
+	}
+
+	/** The most entries that may wait. */
 	public int capacity() {
 		return this.capacity;
 	}
 
-	/** Items waiting, read without the lock. */
+	/** Entries waiting, read without the lock. */
 	public int size() {
 		return this.count;
 	}
@@ -120,68 +144,190 @@ public final class BatchQueue {
 	 * @param consumer the caller, asked whether it should leave while it waits
 	 * @param timeoutNanos the longest wait; negative waits without limit
 	 * @return the number of items taken, 0 on time-out, or {@link #ENDED},
-	 * {@link #ABORTED} or {@link #LEAVE}
+	 * {@link #ABORTED}, {@link #LEAVE} or {@link #AT_MARKER}
 	 */
 	public int take(Object[] dst, int max, int release, Consumer consumer, long timeoutNanos) {
-		final ReentrantLock lock = this.lock;
-		lock.lock();
+		this.lock.lock();
 		try {
 			if (release > 0) {
 				releaseLocked(release);
 			}
-			long nanos = timeoutNanos;
-			while (this.count == 0) {
-				if (this.aborted) {
-					return ABORTED;
-				}
-				if (this.closed) {
-					return ENDED;
-				}
-				if (consumer != null && consumer.shouldLeave()) {
-					return LEAVE;
-				}
-				if (timeoutNanos >= 0 && nanos <= 0) {
-					return 0;
-				}
-				this.waitingConsumers++;
-				try {
-					if (timeoutNanos < 0) {
-						this.notEmpty.awaitUninterruptibly();
-					}
-					else {
-						nanos = awaitNanosUninterruptibly(this.notEmpty, nanos);
-					}
-				}
-				finally {
-					this.waitingConsumers--;
-				}
+			int state = awaitEntry(consumer, timeoutNanos);
+			if (state != 1) {
+				return state;
 			}
+			int available = (this.markers > 0) ? itemsBeforeMarker() : this.count;
+			if (available == 0) {
+				// every consumer must see the marker, those waiting for items too
+				this.notEmpty.signalAll();
+				return AT_MARKER;
+			}
+			return takeLocked(dst, Math.min(max, available), available);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Waits until an entry may be taken: 1, or why not. */
+	private int awaitEntry(Consumer consumer, long timeoutNanos) {
+		long nanos = timeoutNanos;
+		while (true) {
 			if (this.aborted) {
 				return ABORTED;
 			}
-			int available = this.count;
-			int share = (available + this.workers - 1) / this.workers;
-			int n = Math.min(Math.min(max, available), Math.max(1, share));
-			Object[] ring = this.ring;
-			int head = this.head;
-			for (int i = 0; i < n; i++) {
-				dst[i] = ring[head];
-				ring[head] = null;
-				if (++head == ring.length) {
-					head = 0;
-				}
+			if (!this.markerInHand && this.count > 0) {
+				return 1;
 			}
-			this.head = head;
-			this.count = available - n;
-			this.held += n;
-			if (available - n > 0 && this.waitingConsumers > 0) {
-				this.notEmpty.signal();
+			if (!this.markerInHand && this.closed) {
+				return ENDED;
 			}
-			signalProducers();
-			return n;
+			if (consumer != null && consumer.shouldLeave()) {
+				return LEAVE;
+			}
+			if (timeoutNanos >= 0 && nanos <= 0) {
+				return 0;
+			}
+			nanos = awaitConsumer(timeoutNanos < 0 ? -1 : nanos);
+		}
+	}
+
+	private long awaitConsumer(long nanos) {
+		this.waitingConsumers++;
+		try {
+			if (nanos < 0) {
+				this.notEmpty.awaitUninterruptibly();
+				return -1;
+			}
+			return awaitNanosUninterruptibly(this.notEmpty, nanos);
 		}
 		finally {
-			lock.unlock();
+			this.waitingConsumers--;
+		}
+	}
+
+	private int takeLocked(Object[] dst, int max, int available) {
+		int share = (available + this.workers - 1) / this.workers;
+		int n = Math.min(max, Math.max(1, share));
+		Object[] ring = this.ring;
+		int head = this.head;
+		for (int i = 0; i < n; i++) {
+			dst[i] = ring[head];
+			ring[head] = null;
+			if (++head == ring.length) {
+				head = 0;
+			}
+		}
+		this.head = head;
+		this.count -= n;
+		this.held += n;
+		if (this.count > 0 && this.waitingConsumers > 0) {
+			this.notEmpty.signal();
+		}
+		signalProducers();
+		return n;
+	}
+
+	private int itemsBeforeMarker() {
+		int n = this.count;
+		for (int i = 0, index = this.head; i < n; i++) {
+			if (this.ring[index] instanceof Marker) {
+				return i;
+			}
+			if (++index == this.ring.length) {
+				index = 0;
+			}
+		}
+		return n;
+	}
+
+	/**
+	 * Waits at the marker at the head until it is handed to this consumer, or passed on by
+	 * another.
+	 * @param dst where the marker goes, at index 0
+	 * @param consumer the caller, asked whether it should leave while it waits
+	 * @return 1 when this consumer got the marker (it must call {@link #markerPassed()}),
+	 * 0 when another passed it on (take again), {@link #ABORTED} or {@link #LEAVE}
+	 */
+	public int awaitMarker(Object[] dst, Consumer consumer) {
+		this.lock.lock();
+		try {
+			long generation = this.passed;
+			this.arrived++;
+			try {
+				return awaitMarkerLocked(dst, consumer, generation);
+			}
+			finally {
+				if (this.passed == generation) {
+					this.arrived--;
+				}
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private int awaitMarkerLocked(Object[] dst, Consumer consumer, long generation) {
+		while (true) {
+			if (this.aborted) {
+				return ABORTED;
+			}
+			if (this.passed != generation) {
+				return 0;
+			}
+			if (!this.markerInHand && this.arrived >= this.consumers && this.held == 0 && this.count > 0
+					&& this.ring[this.head] instanceof Marker) {
+				this.markerInHand = true;
+				dst[0] = this.ring[this.head];
+				this.ring[this.head] = null;
+				this.head = (this.head + 1 == this.ring.length) ? 0 : this.head + 1;
+				this.count--;
+				this.markers--;
+				signalProducers();
+				return 1;
+			}
+			if (consumer != null && consumer.shouldLeave()) {
+				return LEAVE;
+			}
+			awaitConsumer(-1);
+		}
+	}
+
+	/** The consumer that got a marker has passed it on: takes may go past it. */
+	public void markerPassed() {
+		this.lock.lock();
+		try {
+			this.markerInHand = false;
+			this.passed++;
+			this.arrived = 0;
+			this.notEmpty.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Counts a consumer that must reach each marker before it is handed out. */
+	public void register() {
+		this.lock.lock();
+		try {
+			this.consumers++;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Forgets a consumer that has ended; a marker waiting for it may now be handed out. */
+	public void deregister() {
+		this.lock.lock();
+		try {
+			this.consumers--;
+			this.notEmpty.signalAll();
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
@@ -206,6 +352,10 @@ public final class BatchQueue {
 	private void releaseLocked(int n) {
 		this.held = Math.max(0, this.held - n);
 		signalProducers();
+		if (this.held == 0 && this.markers > 0 && this.waitingConsumers > 0) {
+			// consumers waiting at a marker wait for the last item before it to be finished
+			this.notEmpty.signalAll();
+		}
 	}
 
 	private void signalProducers() {
@@ -233,103 +383,111 @@ public final class BatchQueue {
 	 * aborted, or the time ran out
 	 */
 	public int put(Object[] src, int from, int to, boolean interruptible, long timeoutNanos, LongAdder counter) {
-		final ReentrantLock lock = this.lock;
-		lock.lock();
+		this.lock.lock();
 		try {
 			int done = from;
 			long nanos = timeoutNanos;
-			while (done < to) {
-				if (this.aborted || this.closed) {
-					break;
-				}
+			while (done < to && !this.aborted && !this.closed) {
 				int room = roomLocked();
-				if (room <= 0) {
-					if (timeoutNanos >= 0 && nanos <= 0) {
-						break;
-					}
-					this.waitingProducers++;
-					try {
-						if (interruptible) {
-							if (timeoutNanos < 0) {
-								this.notFull.await();
-							}
-							else {
-								nanos = this.notFull.awaitNanos(nanos);
-							}
-						}
-						else if (timeoutNanos < 0) {
-							this.notFull.awaitUninterruptibly();
-						}
-						else {
-							nanos = awaitNanosUninterruptibly(this.notFull, nanos);
-						}
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-						break;
-					}
-					finally {
-						this.waitingProducers--;
+				if (room > 0) {
+					int n = Math.min(room, to - done);
+					append(src, done, n);
+					done += n;
+					if (counter != null) {
+						counter.add(n);
 					}
 					continue;
 				}
-				int n = Math.min(room, to - done);
-				Object[] ring = this.ring;
-				int tail = this.head + this.count;
-				if (tail >= ring.length) {
-					tail -= ring.length;
+				if (timeoutNanos >= 0 && nanos <= 0) {
+					break;
 				}
-				for (int i = 0; i < n; i++) {
-					ring[tail] = src[done + i];
-					if (++tail == ring.length) {
-						tail = 0;
-					}
-				}
-				this.count += n;
-				done += n;
-				if (counter != null) {
-					counter.add(n);
-				}
-				if (this.waitingConsumers > 0) {
-					this.notEmpty.signal();
+				nanos = awaitProducer(interruptible, timeoutNanos < 0 ? -1 : nanos);
+				if (nanos == Long.MIN_VALUE) {
+					break;
 				}
 			}
 			signalProducers();
 			return done - from;
 		}
 		finally {
-			lock.unlock();
+			this.lock.unlock();
 		}
 	}
 
 	/**
-	 * Waits until there is room for at least one item, without adding any.
-	 * @param max the most room of interest
-	 * @return the room, at most {@code max}, or 0 when the queue was closed or aborted
+	 * Adds a marker, blocking while the queue is full.
+	 * @param marker the marker
+	 * @param interruptible whether an interrupt ends the wait (the flag is set again)
+	 * @param timeoutNanos the longest wait; negative waits without limit
+	 * @return whether the marker was added
 	 */
-	public int awaitRoom(int max) {
-		final ReentrantLock lock = this.lock;
-		lock.lock();
+	public boolean putMarker(Marker marker, boolean interruptible, long timeoutNanos) {
+		this.lock.lock();
 		try {
-			while (true) {
-				if (this.aborted || this.closed) {
-					return 0;
+			long nanos = timeoutNanos;
+			while (!this.aborted && !this.closed) {
+				if (roomLocked() > 0) {
+					append(new Object[] { marker }, 0, 1);
+					this.markers++;
+					this.notEmpty.signalAll();
+					return true;
 				}
-				int room = roomLocked();
-				if (room > 0) {
-					return Math.min(room, max);
+				if (timeoutNanos >= 0 && nanos <= 0) {
+					return false;
 				}
-				this.waitingProducers++;
-				try {
-					this.notFull.awaitUninterruptibly();
-				}
-				finally {
-					this.waitingProducers--;
+				nanos = awaitProducer(interruptible, timeoutNanos < 0 ? -1 : nanos);
+				if (nanos == Long.MIN_VALUE) {
+					return false;
 				}
 			}
+			return false;
 		}
 		finally {
-			lock.unlock();
+			this.lock.unlock();
+		}
+	}
+
+	private void append(Object[] src, int from, int n) {
+		Object[] ring = this.ring;
+		int tail = this.head + this.count;
+		if (tail >= ring.length) {
+			tail -= ring.length;
+		}
+		for (int i = 0; i < n; i++) {
+			ring[tail] = src[from + i];
+			if (++tail == ring.length) {
+				tail = 0;
+			}
+		}
+		this.count += n;
+		if (this.waitingConsumers > 0) {
+			this.notEmpty.signal();
+		}
+	}
+
+	/** Waits for room; returns the nanos left, or {@code Long.MIN_VALUE} when interrupted. */
+	private long awaitProducer(boolean interruptible, long nanos) {
+		this.waitingProducers++;
+		try {
+			if (!interruptible) {
+				if (nanos < 0) {
+					this.notFull.awaitUninterruptibly();
+					return -1;
+				}
+				return awaitNanosUninterruptibly(this.notFull, nanos);
+			}
+			if (nanos < 0) {
+				this.notFull.await();
+				return -1;
+			}
+			return this.notFull.awaitNanos(nanos);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return Long.MIN_VALUE;
+		}
+		finally {
+			this.waitingProducers--;
 		}
 	}
 
@@ -353,33 +511,26 @@ public final class BatchQueue {
 
 	/** Wakes every waiting consumer, so that those asked to leave can see it. */
 	public void wakeConsumers() {
-		this.lock.lock();
-		try {
-			this.notEmpty.signalAll();
-		}
-		finally {
-			this.lock.unlock();
-		}
+		signalAll(false);
 	}
 
 	/** Ends the input: puts are refused, consumers take what is left, then see the end. */
 	public void close() {
-		this.lock.lock();
-		try {
-			this.closed = true;
-			this.notEmpty.signalAll();
-			this.notFull.signalAll();
-		}
-		finally {
-			this.lock.unlock();
-		}
+		signalAll(true);
 	}
 
 	/** Refuses every further put and take and wakes everybody. */
 	public void abort() {
+		this.aborted = true;
+		signalAll(false);
+	}
+
+	private void signalAll(boolean close) {
 		this.lock.lock();
 		try {
-			this.aborted = true;
+			if (close) {
+				this.closed = true;
+			}
 			this.notEmpty.signalAll();
 			this.notFull.signalAll();
 		}
@@ -389,8 +540,8 @@ public final class BatchQueue {
 	}
 
 	/**
-	 * Removes and returns every waiting item; meant for after an abort.
-	 * @return the items in order
+	 * Removes and returns every waiting entry, markers too; meant for after an abort.
+	 * @return the entries in order
 	 */
 	public Object[] drain() {
 		this.lock.lock();
@@ -398,12 +549,13 @@ public final class BatchQueue {
 			int n = this.count;
 			Object[] out = new Object[n];
 			for (int i = 0; i < n; i++) {
-				int idx = (this.head + i) % this.ring.length;
-				out[i] = this.ring[idx];
-				this.ring[idx] = null;
+				int index = (this.head + i) % this.ring.length;
+				out[i] = this.ring[index];
+				this.ring[index] = null;
 			}
 			this.head = 0;
 			this.count = 0;
+			this.markers = 0;
 			return out;
 		}
 		finally {

@@ -8,7 +8,12 @@ import io.paipa.core.Emitter;
 import io.paipa.core.StepInput;
 import io.paipa.core.StreamHandler;
 
-/** The built-in {@code chunk} step. */
+/**
+ * The built-in {@code chunk} step: lists of up to {@code size} items, a partial list
+ * emitted after {@code maxWait} and at the end of the handler's input (the end of the
+ * input, a marker, a stop, a worker scaled away). Each list holds every item the handler
+ * held, so it tells the step it is done with them all when it emits.
+ */
 public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 
 	private final int size;
@@ -50,8 +55,7 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 						break;
 					}
 					if (deadline - System.nanoTime() <= 0) {
-						out.emit(chunk);
-						chunk = new ArrayList<>(this.size);
+						chunk = emit(chunk, input, out);
 					}
 					continue;
 				}
@@ -61,13 +65,19 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 			}
 			chunk.add(item);
 			if (chunk.size() >= this.size) {
-				out.emit(chunk);
-				chunk = new ArrayList<>(this.size);
+				chunk = emit(chunk, input, out);
 			}
 		}
 		if (!chunk.isEmpty()) {
-			out.emit(chunk);
+			emit(chunk, input, out);
 		}
+	}
+
+	/** Emits a chunk; its members are all the handler held, so they settle with it. */
+	private List<T> emit(List<T> chunk, StepInput<T> input, Emitter<List<T>> out) {
+		out.emit(chunk);
+		input.doneAll();
+		return new ArrayList<>(this.size);
 	}
 
 	@Override

@@ -5,8 +5,13 @@ import java.util.Arrays;
 /**
  * A worker's outputs on their way to the next step, handed on as one batch. For the last
  * step there is no next queue: outputs complete at once and settle their trackers.
+ *
+ * <p>When the next queue refuses outputs, the run was aborted. After a failure the
+ * outputs are abandoned and the worker unwinds ({@link Abort}); after a stop's cut-off
+ * they are dead-lettered at the next step and the worker goes on finishing the item in
+ * its hands.
  */
-final class OutputBuffer {
+final class OutputBuffer implements MarkerCall.Target {
 
 	private final Execution execution;
 
@@ -25,15 +30,15 @@ final class OutputBuffer {
 	/** The worker using this buffer; changes when a replacement inherits it. */
 	Worker owner;
 
-	OutputBuffer(Execution execution, int target, BatchQueue queue, StepCounters targetCounters, int size) {
+	OutputBuffer(Execution execution, int target, BatchQueue queue, int size) {
 		this.execution = execution;
 		this.target = target;
 		this.queue = queue;
-		this.targetCounters = targetCounters;
+		this.targetCounters = (queue != null) ? execution.ledger.counters(target) : null;
 		this.buffer = (queue != null) ? new Object[size] : new Object[0];
 	}
 
-	/** Adds one output; may hand the batch on, and throws {@link Abort} if refused. */
+	/** Adds one output; may hand the batch on. */
 	void add(Object raw) {
 		this.added++;
 		if (this.queue == null) {
@@ -42,22 +47,44 @@ final class OutputBuffer {
 		}
 		this.buffer[this.size++] = raw;
 		if (this.size == this.buffer.length) {
-			// Waiting for room downstream is back-pressure, not handler time.
-			Worker owner = this.owner;
-			long start = System.nanoTime();
-			owner.setBusy(0);
-			try {
-				flush();
-			}
-			finally {
-				long now = System.nanoTime();
-				owner.blockedNanos += now - start;
-				owner.setBusy(now);
-			}
+			flushTimed();
 		}
 	}
 
-	/** Hands the buffered outputs on; throws {@link Abort} when the next queue refuses them. */
+	@Override
+	public void emit(Object item) {
+		add(item);
+	}
+
+	/** Hands a marker on after the outputs before it; at the last step it has passed. */
+	@Override
+	public void passOn(MarkerEntry entry) {
+		if (this.queue == null) {
+			entry.release();
+			return;
+		}
+		flush();
+		if (!this.queue.putMarker(entry, false, -1) && this.execution.termination.isFailed()) {
+			throw Abort.INSTANCE;
+		}
+	}
+
+	private void flushTimed() {
+		// Waiting for room downstream is back-pressure, not handler time.
+		Worker owner = this.owner;
+		long start = System.nanoTime();
+		owner.setBusy(0);
+		try {
+			flush();
+		}
+		finally {
+			long now = System.nanoTime();
+			owner.blockedNanos += now - start;
+			owner.setBusy(now);
+		}
+	}
+
+	/** Hands the buffered outputs on, waiting for room. */
 	void flush() {
 		int n = this.size;
 		if (n == 0) {
@@ -66,22 +93,27 @@ final class OutputBuffer {
 		this.size = 0;
 		int put = this.queue.put(this.buffer, 0, n, false, -1, this.targetCounters.in);
 		if (put < n) {
-			this.targetCounters.in.add(n - put);
-			this.execution.leftover(this.target, this.buffer, put, n);
-			Arrays.fill(this.buffer, 0, n, null);
-			throw Abort.INSTANCE;
+			refused(put, n);
 		}
 		Arrays.fill(this.buffer, 0, n, null);
 	}
 
-	/** Gives up the buffered outputs: they never reached the next step. */
-	void abandon() {
+	private void refused(int from, int to) {
+		if (this.owner.abandoned) {
+			throw Abort.INSTANCE;
+		}
+		this.execution.ledger.refused(this.target, this.buffer, from, to);
+		if (this.execution.termination.isFailed()) {
+			throw Abort.INSTANCE;
+		}
+	}
+
+	/** Gives up the buffered outputs: they never reach the next step. */
+	void leave() {
 		int n = this.size;
 		if (n > 0) {
 			this.size = 0;
-			this.targetCounters.in.add(n);
-			this.execution.leftover(this.target, this.buffer, 0, n);
-			Arrays.fill(this.buffer, 0, n, null);
+			this.execution.ledger.refused(this.target, this.buffer, 0, n);
 		}
 	}
 

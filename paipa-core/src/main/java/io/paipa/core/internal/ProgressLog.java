@@ -31,7 +31,7 @@ final class ProgressLog implements Runnable {
 	public void run() {
 		PipelineSnapshot previous = this.execution.snapshot();
 		long previousTime = System.nanoTime();
-		while (!this.execution.awaitEndFor(this.intervalNanos)) {
+		while (!this.execution.termination.awaitEndFor(this.intervalNanos)) {
 			PipelineSnapshot now = this.execution.snapshot();
 			long time = System.nanoTime();
 			if (logger.isInfoEnabled()) {

@@ -5,7 +5,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
@@ -24,7 +23,9 @@ import io.paipa.core.StepSnapshot;
  *
  * <p>Scaling down never interrupts: the supervisor asks workers to leave, and each
  * leaves between batches, after its outputs are handed on. Workers of a step that has
- * too few (one left while another was asked to stay) are topped up on exit.
+ * too few (one left while another was asked to stay) are topped up on exit. Every worker
+ * is registered with the step's queue as a consumer from its start to its end, so that a
+ * marker waits for all of them.
  */
 final class StepRuntime {
 
@@ -44,7 +45,7 @@ final class StepRuntime {
 
 	final boolean last;
 
-	final StepCounters counters = new StepCounters();
+	final StepCounters counters;
 
 	final ConcurrentHashMap<String, Object> shared = new ConcurrentHashMap<>();
 
@@ -72,7 +73,7 @@ final class StepRuntime {
 
 	private boolean finished;
 
-	private final AtomicReference<UtilizationWindow> utilization = new AtomicReference<>();
+	private final Utilization utilization = new Utilization();
 
 	StepRuntime(Execution execution, StepDefinition definition, int index, BatchQueue input, StepRuntime next,
 			ErrorPolicy policy, RetryPolicy retry, int workers) {
@@ -83,6 +84,7 @@ final class StepRuntime {
 		this.next = next;
 		this.output = (next != null) ? next.input : null;
 		this.last = next == null;
+		this.counters = execution.ledger.counters(index);
 		this.policy = policy;
 		this.retry = retry;
 		this.configured = workers;
@@ -98,8 +100,7 @@ final class StepRuntime {
 	}
 
 	OutputBuffer newOutputBuffer() {
-		return new OutputBuffer(this.execution, this.index + 1, this.output,
-				(this.next != null) ? this.next.counters : null, Math.max(this.maxTake, 16));
+		return new OutputBuffer(this.execution, this.index + 1, this.output, Math.max(this.maxTake, 16));
 	}
 
 	/**
@@ -108,7 +109,7 @@ final class StepRuntime {
 	 * @return the number of workers started
 	 */
 	int start(long now) {
-		this.utilization.set(new UtilizationWindow(now, 0, now, 0));
+		this.utilization.start(now);
 		this.lock.lock();
 		try {
 			this.started = true;
@@ -129,6 +130,7 @@ final class StepRuntime {
 		Worker worker = (this.definition.kind() == StepKind.STREAM) ? new StreamWorker(this, index, predecessor)
 				: new ItemWorker(this, index, predecessor);
 		this.workers.add(worker);
+		this.input.register();
 		publishLive();
 		this.execution.register(worker.thread);
 		worker.thread.start();
@@ -144,7 +146,7 @@ final class StepRuntime {
 		try {
 			this.configured = workers;
 			this.input.setWorkers(workers);
-			if (!this.started || this.finished || this.inputEnded || this.execution.isAborted()) {
+			if (!this.started || this.finished || this.inputEnded || this.execution.termination.isAborted()) {
 				return;
 			}
 			adjustLocked();
@@ -184,32 +186,31 @@ final class StepRuntime {
 	}
 
 	void opened(Worker worker) {
-		this.execution.workerOpened();
+		this.execution.termination.workerOpened();
 		this.execution.listeners.workerStarted(name(), worker.name);
 	}
 
 	void openFailed(Worker worker, Throwable error) {
-		this.execution.fail(new PipelineFailedException(this.execution.name(), name(), null,
-				"worker " + worker.name + " could not be opened", error));
-		this.execution.workerOpened();
+		if (!this.execution.termination.isAborted()) {
+			this.execution.termination.fail(new PipelineFailedException(this.execution.name(), name(), null,
+					"worker " + worker.name + " could not be opened", error));
+		}
+		this.execution.termination.workerOpened();
 	}
 
 	/** A worker ended normally, left, or ended with the abort. */
 	void exited(Worker worker, Worker.Exit exit) {
 		// before the step can finish, so that every event is out when the run returns
 		this.execution.listeners.workerStopped(name(), worker.name);
-		boolean finishedNow = false;
+		boolean finishedNow;
 		this.lock.lock();
 		try {
 			removeLocked(worker);
 			if (exit == Worker.Exit.ENDED) {
 				this.inputEnded = true;
 			}
-			if (!this.finished && this.workers.isEmpty() && (this.inputEnded || this.execution.isAborted())) {
-				this.finished = true;
-				finishedNow = true;
-			}
-			else if (!this.finished && !this.inputEnded && !this.execution.isAborted()) {
+			finishedNow = finishIfLastLocked();
+			if (!this.finished && !this.inputEnded && !this.execution.termination.isAborted()) {
 				adjustLocked();
 			}
 		}
@@ -225,50 +226,27 @@ final class StepRuntime {
 	void died(Worker worker, Throwable error) {
 		this.execution.listeners.workerStopped(name(), worker.name);
 		int deaths = this.deaths.incrementAndGet();
-		String message = "worker " + worker.name + " died (restart " + deaths + " of at most "
-				+ this.execution.definition().maxRestarts() + ")";
-		this.execution.recordError(message + ": " + error);
-		boolean limit = deaths > this.execution.definition().maxRestarts();
-		if (limit) {
-			this.execution.fail(new PipelineFailedException(this.execution.name(), name(), null,
-					"workers died " + deaths + " times, more than the restart limit of "
-							+ this.execution.definition().maxRestarts(),
-					error));
+		int limit = this.execution.definition().maxRestarts();
+		String message = "worker " + worker.name + " died (restart " + deaths + " of at most " + limit + ")";
+		this.execution.ledger.recordError(message + ": " + error);
+		if (deaths > limit) {
+			this.execution.termination.fail(new PipelineFailedException(this.execution.name(), name(), null,
+					"workers died " + deaths + " times, more than the restart limit of " + limit, error));
 		}
 		else {
 			logger.warn("Pipeline '{}', step '{}': {}; starting a replacement", this.execution.name(), name(),
 					message, error);
 		}
-		boolean replaced = false;
-		this.lock.lock();
-		try {
-			if (!limit && !this.execution.isAborted() && !this.finished) {
-				this.workers.remove(worker);
-				startWorker(worker);
-				this.counters.restarts.incrementAndGet();
-				replaced = true;
-			}
-		}
-		finally {
-			this.lock.unlock();
-		}
-		if (replaced) {
+		if (deaths <= limit && replace(worker)) {
 			this.execution.listeners.workerRestarted(name(), worker.name, error);
 			return;
 		}
 		worker.abandonHeld();
-		removeAndMaybeFinish(worker);
-	}
-
-	private void removeAndMaybeFinish(Worker worker) {
-		boolean finishedNow = false;
+		boolean finishedNow;
 		this.lock.lock();
 		try {
 			removeLocked(worker);
-			if (!this.finished && this.workers.isEmpty() && (this.inputEnded || this.execution.isAborted())) {
-				this.finished = true;
-				finishedNow = true;
-			}
+			finishedNow = finishIfLastLocked();
 		}
 		finally {
 			this.lock.unlock();
@@ -278,9 +256,35 @@ final class StepRuntime {
 		}
 	}
 
+	private boolean replace(Worker worker) {
+		this.lock.lock();
+		try {
+			if (this.execution.termination.isAborted() || this.finished) {
+				return false;
+			}
+			removeLocked(worker);
+			startWorker(worker);
+			this.counters.restarts.incrementAndGet();
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private boolean finishIfLastLocked() {
+		if (!this.finished && this.workers.isEmpty()
+				&& (this.inputEnded || this.execution.termination.isAborted())) {
+			this.finished = true;
+			return true;
+		}
+		return false;
+	}
+
 	private void removeLocked(Worker worker) {
 		if (this.workers.remove(worker)) {
 			this.usedIndexes.clear(worker.index);
+			this.input.deregister();
 			publishLive();
 		}
 	}
@@ -289,7 +293,7 @@ final class StepRuntime {
 		if (this.output != null) {
 			this.output.close();
 		}
-		this.execution.stepFinished();
+		this.execution.termination.stepFinished();
 	}
 
 	Worker[] liveWorkers() {
@@ -313,33 +317,9 @@ final class StepRuntime {
 		long busyTotal = this.counters.busyNanos.sum() + inProgress;
 		return new StepSnapshot(name(), this.definition.kind(), Types.name(this.definition.inputType()),
 				Types.name(this.definition.outputType()), this.configured, workers.length, busy, this.input.size(),
-				this.input.capacity(), this.counters.toStats(name()), utilization(now, busyTotal), longest,
+				this.input.capacity(), this.counters.toStats(name()),
+				this.utilization.at(now, busyTotal, this.configured), longest,
 				this.input.isClosed() && this.input.size() == 0);
-	}
-
-	private double utilization(long now, long busyTotal) {
-		UtilizationWindow window = this.utilization.get();
-		if (window == null) {
-			return 0.0;
-		}
-		if (now - window.newerTime >= UtilizationWindow.STEP_NANOS) {
-			UtilizationWindow moved = new UtilizationWindow(window.newerTime, window.newerBusy, now, busyTotal);
-			this.utilization.compareAndSet(window, moved);
-		}
-		long elapsed = now - window.olderTime;
-		int workers = Math.max(1, this.configured);
-		if (elapsed <= 0) {
-			return 0.0;
-		}
-		double value = (double) (busyTotal - window.olderBusy) / ((double) elapsed * workers);
-		return Math.max(0.0, Math.min(1.0, value));
-	}
-
-	/** Two samples of busy time: utilization is measured from the older one, 1 to 2 s back. */
-	private record UtilizationWindow(long olderTime, long olderBusy, long newerTime, long newerBusy) {
-
-		static final long STEP_NANOS = 1_000_000_000L;
-
 	}
 
 }

@@ -3,6 +3,8 @@ package io.paipa.core.internal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Creates the pipeline's threads: daemon platform threads, or virtual threads on Java 21
@@ -22,6 +24,44 @@ public final class Threads {
 	/** Whether this JVM can create virtual threads. */
 	public static boolean virtualThreadsSupported() {
 		return VIRTUAL_BUILDER != null;
+	}
+
+	/**
+	 * Waits for a thread to end, at most until the deadline.
+	 * @return whether it ended
+	 */
+	static boolean join(Thread thread, long deadline) {
+		long left = deadline - System.nanoTime();
+		while (left > 0 && thread.isAlive()) {
+			try {
+				TimeUnit.NANOSECONDS.timedJoin(thread, left);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+			left = deadline - System.nanoTime();
+		}
+		return !thread.isAlive();
+	}
+
+	/** Waits for threads to end, at most until the deadline, skipping some and the caller. */
+	static void joinAll(Iterable<Thread> threads, long deadline, Set<Thread> skip) {
+		for (Thread thread : threads) {
+			if (thread != Thread.currentThread() && !skip.contains(thread)) {
+				join(thread, deadline);
+			}
+		}
+	}
+
+	/** The top of a thread's stack, for a log line. */
+	static String stackOf(Thread thread) {
+		StringBuilder sb = new StringBuilder();
+		StackTraceElement[] frames = thread.getStackTrace();
+		for (int i = 0; i < Math.min(8, frames.length); i++) {
+			sb.append("\n\tat ").append(frames[i]);
+		}
+		return sb.toString();
 	}
 
 	static Thread create(String name, Runnable task, boolean virtual) {

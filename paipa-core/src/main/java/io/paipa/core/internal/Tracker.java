@@ -1,7 +1,11 @@
 package io.paipa.core.internal;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.paipa.core.CompletionCallback;
 
@@ -13,6 +17,8 @@ import io.paipa.core.CompletionCallback;
  */
 public abstract class Tracker {
 
+	private static final Logger logger = LoggerFactory.getLogger(Tracker.class);
+
 	private final AtomicInteger refs = new AtomicInteger(1);
 
 	/** Adds one reference. */
@@ -20,15 +26,36 @@ public abstract class Tracker {
 		this.refs.incrementAndGet();
 	}
 
-	/** Gives one reference back; the last one settles the tracker. */
+	/**
+	 * Gives one reference back; the last one settles the tracker. A group settling gives
+	 * back its members' references in a loop, not by recursion, so that a long chain of
+	 * groups cannot overflow the stack.
+	 */
 	public final void release() {
-		if (this.refs.decrementAndGet() == 0) {
-			settled();
+		if (this.refs.decrementAndGet() != 0) {
+			return;
+		}
+		ArrayDeque<Tracker> settling = null;
+		Tracker next = this;
+		while (next != null) {
+			if (next instanceof Group group) {
+				for (Tracker member : group.members) {
+					if (member.refs.decrementAndGet() == 0) {
+						settling = (settling != null) ? settling : new ArrayDeque<>();
+						settling.add(member);
+					}
+				}
+			}
+			else {
+				next.settled();
+			}
+			next = (settling != null) ? settling.poll() : null;
 		}
 	}
 
-	/** Called once, when the last reference was given back. */
-	protected abstract void settled();
+	/** Called once, when the last reference was given back (groups settle their members). */
+	protected void settled() {
+	}
 
 	/** Adds the callbacks of the input items this tracker stands for. */
 	abstract void collectOrigins(List<CompletionCallback> into);
@@ -42,8 +69,16 @@ public abstract class Tracker {
 		if (!(raw instanceof Tracked tracked)) {
 			return List.of();
 		}
+		return tracked.tracker.origins();
+	}
+
+	/**
+	 * The callbacks of the input items this tracker stands for.
+	 * @return the callbacks
+	 */
+	final List<CompletionCallback> origins() {
 		List<CompletionCallback> origins = new java.util.ArrayList<>(1);
-		tracked.tracker.collectOrigins(origins);
+		collectOrigins(origins);
 		return origins;
 	}
 
@@ -61,11 +96,11 @@ public abstract class Tracker {
 
 		private final CompletionCallback callback;
 
-		private final Execution execution;
+		private final String pipeline;
 
-		public Input(CompletionCallback callback, Execution execution) {
+		public Input(CompletionCallback callback, String pipeline) {
 			this.callback = callback;
-			this.execution = execution;
+			this.pipeline = pipeline;
 		}
 
 		@Override
@@ -74,7 +109,7 @@ public abstract class Tracker {
 				this.callback.completed();
 			}
 			catch (Throwable ex) {
-				this.execution.callbackFailed(ex);
+				logger.warn("Pipeline '{}': a completion callback threw; ignored", this.pipeline, ex);
 			}
 		}
 
@@ -85,7 +120,10 @@ public abstract class Tracker {
 
 	}
 
-	/** The tracker of an item derived from several inputs: settles them all. */
+	/**
+	 * The tracker of an item derived from several inputs: settles them all. It takes over
+	 * one reference of each member from its creator.
+	 */
 	public static final class Group extends Tracker {
 
 		private final Tracker[] members;
@@ -94,17 +132,22 @@ public abstract class Tracker {
 			this.members = members;
 		}
 
-		@Override
-		protected void settled() {
-			for (Tracker member : this.members) {
-				member.release();
-			}
+		int size() {
+			return this.members.length;
 		}
 
 		@Override
 		void collectOrigins(List<CompletionCallback> into) {
-			for (Tracker member : this.members) {
-				member.collectOrigins(into);
+			// a loop, not recursion: groups may chain deep
+			ArrayDeque<Tracker> open = new ArrayDeque<>(List.of(this.members));
+			while (!open.isEmpty()) {
+				Tracker tracker = open.poll();
+				if (tracker instanceof Group group) {
+					open.addAll(List.of(group.members));
+				}
+				else {
+					tracker.collectOrigins(into);
+				}
 			}
 		}
 

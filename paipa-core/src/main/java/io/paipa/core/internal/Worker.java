@@ -43,7 +43,7 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		/** It was asked to leave (scaling down). */
 		LEFT,
 
-		/** The pipeline aborted. */
+		/** The pipeline aborted (failure, or a stop's cut-off). */
 		ABORTED,
 
 		/** Its handler could not be opened. */
@@ -57,6 +57,8 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 	final StepRuntime step;
 
 	final Execution execution;
+
+	final Termination termination;
 
 	final int index;
 
@@ -90,13 +92,7 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 
 	OutputBuffer out;
 
-	long processed;
-
-	long dropped;
-
-	long retried;
-
-	long failed;
+	final LocalCounts counts = new LocalCounts();
 
 	long busyNanos;
 
@@ -105,9 +101,12 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 
 	private long avgItemNanos;
 
+	private final Object[] markerSlot = new Object[1];
+
 	Worker(StepRuntime step, int index, Worker predecessor) {
 		this.step = step;
 		this.execution = step.execution;
+		this.termination = step.execution.termination;
 		this.index = index;
 		this.name = "paipa-" + this.execution.name() + "-" + step.name() + "-" + index;
 		if (predecessor != null) {
@@ -151,27 +150,33 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 			exit = Exit.ABORTED;
 		}
 		catch (Throwable ex) {
-			if (this.abandoned || this.execution.isAborted()) {
-				exit = Exit.ABORTED;
-			}
-			else {
-				setBusy(0);
-				publish();
-				onDeath(ex);
-				closeHandler();
-				this.exited = true;
-				this.step.died(this, ex);
+			if (!this.abandoned && !this.termination.isAborted()) {
+				die(ex);
 				return;
 			}
+			exit = Exit.ABORTED;
 		}
+		ended(exit);
+	}
+
+	private void ended(Exit exit) {
 		setBusy(0);
 		if (exit == Exit.ABORTED && !this.abandoned) {
 			abandonHeld();
-			// the abort's interrupt was for the handler's blocking calls, not for close()
-			Thread.interrupted();
 		}
+		// the abort's interrupt was for the handler's blocking calls, not for close()
+		Thread.interrupted();
 		closeHandler();
 		end(exit);
+	}
+
+	private void die(Throwable ex) {
+		setBusy(0);
+		publish();
+		onDeath(ex);
+		closeHandler();
+		this.exited = true;
+		this.step.died(this, ex);
 	}
 
 	/** Runs the step's loop until the worker should end. */
@@ -193,19 +198,22 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		this.step.exited(this, exit);
 	}
 
-	/** Settles the count of the item a handler was working on when the pipeline aborted. */
+	/** Settles what the handler held when the pipeline aborted. */
 	void onAbort() {
 	}
 
-	/** Gives up the items in hand and the unsent outputs after an abort. */
+	/**
+	 * Gives up the items in hand after an abort: those not started are leftovers of this
+	 * step, the unsent outputs leftovers of the next.
+	 */
 	final void abandonHeld() {
 		onAbort();
 		if (this.inPos < this.inLen) {
-			this.execution.leftover(this.step.index, this.in, this.inPos, this.inLen);
+			this.execution.ledger.leftovers(this.step.index, this.in, this.inPos, this.inLen);
 			this.inPos = this.inLen;
 		}
 		if (this.out != null) {
-			this.out.abandon();
+			this.out.leave();
 		}
 		publish();
 	}
@@ -221,6 +229,27 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 			logger.warn("Pipeline '{}', step '{}': close() of worker {} failed; ignored", this.execution.name(),
 					this.step.name(), this.name, ex);
 		}
+	}
+
+	/**
+	 * At a marker at the head of the input: waits until every worker of the step got
+	 * there, and passes it on when this worker is the one to.
+	 * @return 0 to go on taking, or the take result that ends the worker
+	 */
+	final int atMarker() {
+		int got = this.step.input.awaitMarker(this.markerSlot, this);
+		if (got != 1) {
+			return got;
+		}
+		MarkerEntry entry = (MarkerEntry) this.markerSlot[0];
+		this.markerSlot[0] = null;
+		try {
+			MarkerCall.handle(this, entry);
+		}
+		finally {
+			this.step.input.markerPassed();
+		}
+		return 0;
 	}
 
 	/**
@@ -242,37 +271,21 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		return held;
 	}
 
-	/** The number of items the handler holds beyond the batch (a stream's current item). */
+	/** The number of items the handler holds beyond the batch (a stream's taken items). */
 	int inHandler() {
 		return 0;
 	}
 
 	/** Moves the worker's local counts to the step's counters. */
 	final void publish() {
-		if (this.abandoned) {
-			return;
+		if (!this.abandoned) {
+			publishCounts();
 		}
-		publishCounts();
 	}
 
 	private void publishCounts() {
 		StepCounters counters = this.step.counters;
-		if (this.processed != 0) {
-			counters.processed.add(this.processed);
-			this.processed = 0;
-		}
-		if (this.dropped != 0) {
-			counters.dropped.add(this.dropped);
-			this.dropped = 0;
-		}
-		if (this.retried != 0) {
-			counters.retried.add(this.retried);
-			this.retried = 0;
-		}
-		if (this.failed != 0) {
-			counters.failed.add(this.failed);
-			this.failed = 0;
-		}
+		this.counts.moveTo(counters);
 		if (this.busyNanos != 0) {
 			counters.busyNanos.add(this.busyNanos);
 			this.busyNanos = 0;
@@ -282,7 +295,7 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 			if (emitted != 0) {
 				counters.emitted.add(emitted);
 				if (this.out.isTerminal()) {
-					this.execution.completed.add(emitted);
+					this.execution.ledger.completed.add(emitted);
 				}
 			}
 		}

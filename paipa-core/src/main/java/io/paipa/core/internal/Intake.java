@@ -1,0 +1,238 @@
+package io.paipa.core.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+
+import io.paipa.core.CompletionCallback;
+import io.paipa.core.Marker;
+import io.paipa.core.PipelineClosedException;
+import io.paipa.core.PipelineFailedException;
+import io.paipa.core.PipelineState;
+
+/**
+ * How items enter a run: put or offered by callers, pulled from a batch source, or taken
+ * from a caller's queue, each handed to the first queue as soon as it is there.
+ *
+ * <p>An item is accepted once it is taken from its source; from then on it ends like any
+ * other, even when a stop comes before it reached the first queue. Intake ends before the
+ * first queue closes: a stop first stops the source thread (it pulls nothing more and
+ * hands on what it took), then closes the queue, so that the workers drain it.
+ */
+final class Intake {
+
+	private final Execution execution;
+
+	private final BatchQueue queue;
+
+	private final StepCounters counters;
+
+	private volatile Thread source;
+
+	private volatile boolean stopping;
+
+	Intake(Execution execution, BatchQueue queue, StepCounters counters) {
+		this.execution = execution;
+		this.queue = queue;
+		this.counters = counters;
+	}
+
+	Thread sourceThread() {
+		return this.source;
+	}
+
+	// ---- callers
+
+	/**
+	 * Adds one item from a caller's thread.
+	 * @param item the item
+	 * @param callback the completion callback, or {@code null}
+	 * @param timeoutNanos the longest wait for room, negative for no limit
+	 * @return whether the item was taken
+	 * @throws InterruptedException when interrupted while waiting
+	 * @throws PipelineClosedException when the run does not accept input
+	 */
+	boolean accept(Object item, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
+		checkAccepting();
+		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this.execution.name()))
+				: item;
+		Object[] one = { raw };
+		if (this.queue.put(one, 0, 1, true, timeoutNanos, this.counters.in) == 1) {
+			return true;
+		}
+		return refused();
+	}
+
+	/** As {@link #accept}, for a marker. */
+	boolean acceptMarker(Object marker, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
+		checkAccepting();
+		if (this.queue.putMarker(entry(marker, callback), true, timeoutNanos)) {
+			return true;
+		}
+		return refused();
+	}
+
+	private void checkAccepting() {
+		if (this.execution.termination.state() != PipelineState.RUNNING || this.execution.termination.isAborted()) {
+			throw notAccepting();
+		}
+	}
+
+	private boolean refused() throws InterruptedException {
+		if (Thread.interrupted()) {
+			throw new InterruptedException("Interrupted while waiting for room in pipeline '" + this.execution.name()
+					+ "'");
+		}
+		if (this.queue.isClosed() || this.queue.isAborted()) {
+			throw notAccepting();
+		}
+		return false;
+	}
+
+	private PipelineClosedException notAccepting() {
+		return new PipelineClosedException("Pipeline '" + this.execution.name() + "' does not accept items: it is "
+				+ this.execution.termination.state());
+	}
+
+	private MarkerEntry entry(Object marker, CompletionCallback callback) {
+		return new MarkerEntry(marker,
+				(callback != null) ? new Tracker.Input(callback, this.execution.name()) : null);
+	}
+
+	// ---- sources
+
+	/** Starts the thread that pulls a batch run's source, item by item. */
+	void startBatch(Iterator<?> iterator) {
+		start(() -> pump(iterator));
+	}
+
+	/** Starts the thread that takes what comes into a caller's queue. */
+	void startDrain(BlockingQueue<?> callers) {
+		start(() -> drain(callers));
+	}
+
+	private void start(Runnable task) {
+		Thread thread = Threads.create("paipa-" + this.execution.name() + "-source", task, false);
+		this.source = thread;
+		thread.start();
+	}
+
+	private void pump(Iterator<?> iterator) {
+		Object[] one = new Object[1];
+		try {
+			while (!this.stopping && iterator.hasNext()) {
+				one[0] = iterator.next();
+				if (!handOn(one, 1)) {
+					break;
+				}
+			}
+		}
+		catch (Throwable ex) {
+			if (!this.stopping && !this.execution.termination.isAborted()) {
+				this.execution.termination
+					.fail(new PipelineFailedException(this.execution.name(), "(source)", null, "the source failed", ex));
+			}
+		}
+		finally {
+			// the end of a batch run's input
+			this.queue.close();
+		}
+	}
+
+	private void drain(BlockingQueue<?> callers) {
+		int max = Math.max(1, this.queue.capacity());
+		Object[] batch = new Object[max];
+		List<Object> more = new ArrayList<>(max);
+		while (!this.stopping) {
+			try {
+				batch[0] = callers.take();
+			}
+			catch (InterruptedException ex) {
+				continue;
+			}
+			// what is already there goes with it
+			callers.drainTo(more, max - 1);
+			int n = 1;
+			for (Object item : more) {
+				batch[n++] = item;
+			}
+			more.clear();
+			if (!handOn(batch, n)) {
+				return;
+			}
+		}
+	}
+
+	/**
+	 * Hands items and markers on in order, waiting for room. Refused only when the run
+	 * aborted: the items then count in at the first step and end as leftovers there.
+	 * @return whether all went in
+	 */
+	private boolean handOn(Object[] entries, int n) {
+		int from = 0;
+		for (int i = 0; i < n; i++) {
+			Object entry = entries[i];
+			if (entry == null) {
+				throw new NullPointerException("the source produced a null item");
+			}
+			if (entry instanceof Marker marker) {
+				if (!putItems(entries, from, i, n)) {
+					return false;
+				}
+				if (!this.queue.putMarker(entry(marker), false, -1)) {
+					this.execution.ledger.refused(0, entries, i, n);
+					return false;
+				}
+				entries[i] = null;
+				from = i + 1;
+			}
+		}
+		return putItems(entries, from, n, n);
+	}
+
+	private boolean putItems(Object[] entries, int from, int to, int n) {
+		int put = (to > from) ? this.queue.put(entries, from, to, false, -1, this.counters.in) : 0;
+		if (from + put < to) {
+			this.execution.ledger.refused(0, entries, from + put, n);
+			return false;
+		}
+		Arrays.fill(entries, from, to, null);
+		return true;
+	}
+
+	private MarkerEntry entry(Marker marker) {
+		return entry(marker.value(), marker.onPassed());
+	}
+
+	// ---- stopping
+
+	/**
+	 * Stops intake: the source pulls nothing more and hands on what it took. Waits for it
+	 * up to the deadline, then closes the first queue if it ended; otherwise the cut-off
+	 * that follows ends it.
+	 * @param deadline a {@code System.nanoTime()} deadline
+	 */
+	void stop(long deadline) {
+		this.stopping = true;
+		Thread thread = this.source;
+		if (thread != null) {
+			thread.interrupt();
+			if (!Threads.join(thread, deadline)) {
+				return;
+			}
+		}
+		this.queue.close();
+	}
+
+	/** Interrupts the source thread, if any, at an abort. */
+	void interruptSource() {
+		this.stopping = true;
+		Thread thread = this.source;
+		if (thread != null) {
+			thread.interrupt();
+		}
+	}
+
+}

@@ -1,0 +1,246 @@
+package io.paipa.core.internal;
+
+import java.util.Objects;
+
+import io.paipa.core.Emitter;
+import io.paipa.core.ErrorPolicy;
+import io.paipa.core.FanOutHandler;
+import io.paipa.core.ItemOutcome;
+import io.paipa.core.PipelineFailedException;
+import io.paipa.core.RetryPolicy;
+import io.paipa.core.StepHandler;
+
+/**
+ * The one way an item goes through a one-to-one or fan-out step, on a worker thread and
+ * in {@code runInline} alike: attempts with retries in place, the outcome, the dead
+ * letter or the failure, the listener events, and the item's settlement.
+ *
+ * <p>{@link #process(Object)} returns once the item is accounted for (processed,
+ * dropped or dead-lettered). It throws {@link Abort} when the run failed: the item is
+ * then not accounted for, and the caller counts it with the rest of what it held.
+ */
+final class ItemProcessor {
+
+	/** Where the processor runs: a worker thread, or the inline runner. */
+	interface Env {
+
+		/** Whether the run failed: the item is given up at once. */
+		boolean failed();
+
+		/** Whether a stop's timeout ran out: no further attempt is made. */
+		boolean cutOff();
+
+		/** Called after each attempt: a worker abandoned meanwhile throws {@link Abort}. */
+		void attempted();
+
+		/** Waits out a retry's backoff; false when a failure or a cut-off ended it early. */
+		boolean pause(long nanos);
+
+		/** Hands an output on. */
+		void emit(Object raw);
+
+		/** Hands an item to the dead-letter handler, then settles it. */
+		void deadLetter(Object item, Throwable cause, int attempts, Object raw);
+
+		/** Deals with an item that a stop did not let the step finish. */
+		void stopped(Object raw, Throwable failure, int attempts);
+
+		/** Fails the run; the returned exception is thrown by the processor. */
+		RuntimeException fail(PipelineFailedException failure);
+
+		/** Starts timing an attempt, only when listeners want each item's time. */
+		long startAttempt();
+
+		/** Ends timing an attempt; returns the handler time. */
+		long endAttempt(long start);
+
+	}
+
+	private final String pipeline;
+
+	private final String step;
+
+	private final boolean fanOut;
+
+	private final boolean last;
+
+	private final RetryPolicy retry;
+
+	private final ErrorPolicy policy;
+
+	private final Listeners listeners;
+
+	private final LocalCounts counts;
+
+	private final Env env;
+
+	private final FanOutEmitter emitter;
+
+	/** Whether each attempt is timed. */
+	private final boolean timed;
+
+	private Object handler;
+
+	private Object result;
+
+	/** The attempt under way, for the dead letter of a worker that dies in it. */
+	int attempt;
+
+	/** The handler time of the last attempt, -1 when it was not timed. */
+	long lastNanos = -1;
+
+	ItemProcessor(String pipeline, String step, boolean fanOut, boolean last, RetryPolicy retry, ErrorPolicy policy,
+			Listeners listeners, LocalCounts counts, Env env, boolean timed) {
+		this.pipeline = pipeline;
+		this.step = step;
+		this.fanOut = fanOut;
+		this.last = last;
+		this.retry = retry;
+		this.policy = policy;
+		this.listeners = listeners;
+		this.counts = counts;
+		this.env = env;
+		this.emitter = fanOut ? new FanOutEmitter() : null;
+		this.timed = timed;
+	}
+
+	void handler(Object handler) {
+		this.handler = handler;
+	}
+
+	/**
+	 * Processes one item to its end.
+	 * @param raw the item, in its envelope when it is tracked
+	 * @return whether the handler got through it on its first attempt (processed or
+	 * dropped), the items whose handler time is sampled
+	 */
+	boolean process(Object raw) {
+		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
+		Object item = (envelope != null) ? envelope.item : raw;
+		boolean timed = this.timed;
+		for (int attempt = 1;; attempt++) {
+			this.attempt = attempt;
+			long start = timed ? this.env.startAttempt() : 0;
+			Exception failure = invoke(item, envelope);
+			long nanos = timed ? this.env.endAttempt(start) : -1;
+			this.lastNanos = nanos;
+			this.env.attempted();
+			if (failure == null) {
+				succeeded(raw, envelope, nanos);
+				return attempt == 1;
+			}
+			if (!retrying(raw, item, failure, attempt, nanos)) {
+				return false;
+			}
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private Exception invoke(Object item, Tracked envelope) {
+		try {
+			if (this.fanOut) {
+				this.emitter.envelope = envelope;
+				((FanOutHandler) this.handler).process(item, this.emitter);
+			}
+			else {
+				this.result = ((StepHandler) this.handler).process(item);
+			}
+			return null;
+		}
+		catch (Abort ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			return ex;
+		}
+	}
+
+	private void succeeded(Object raw, Tracked envelope, long nanos) {
+		if (this.fanOut) {
+			this.counts.processed++;
+			Tracked.settle(envelope);
+			event(ItemOutcome.PROCESSED, nanos);
+			return;
+		}
+		Object output = this.result;
+		this.result = null;
+		if (output == null && !this.last) {
+			this.counts.dropped++;
+			Tracked.settle(envelope);
+			event(ItemOutcome.DROPPED, nanos);
+			return;
+		}
+		this.counts.processed++;
+		if (envelope != null) {
+			envelope.item = output;
+			this.env.emit(envelope);
+		}
+		else {
+			this.env.emit(output);
+		}
+		event(ItemOutcome.PROCESSED, nanos);
+	}
+
+	/** After a failed attempt: true to try again. */
+	private boolean retrying(Object raw, Object item, Exception failure, int attempt, long nanos) {
+		if (this.env.failed()) {
+			throw Abort.INSTANCE;
+		}
+		if (!this.env.cutOff() && attempt < this.retry.maxAttempts()) {
+			this.counts.retried++;
+			event(ItemOutcome.RETRIED, nanos);
+			if (this.env.pause(this.retry.backoffNanos(attempt))) {
+				return true;
+			}
+			if (this.env.failed()) {
+				throw Abort.INSTANCE;
+			}
+		}
+		this.counts.failed++;
+		event(ItemOutcome.FAILED, nanos);
+		if (this.env.cutOff()) {
+			this.env.stopped(raw, failure, attempt);
+			return false;
+		}
+		if (this.policy == ErrorPolicy.SKIP) {
+			this.env.deadLetter(item, failure, attempt, raw);
+			return false;
+		}
+		throw this.env.fail(new PipelineFailedException(this.pipeline, this.step, item,
+				"handler failed after " + attempt + " attempt(s)", failure));
+	}
+
+	/** The worker died of an unexpected error on this item: it is dead-lettered with it. */
+	void died(Object raw, Throwable error) {
+		this.counts.failed++;
+		event(ItemOutcome.FAILED, -1);
+		this.env.deadLetter(Tracked.unwrap(raw), error, Math.max(1, this.attempt), raw);
+	}
+
+	private void event(ItemOutcome outcome, long nanos) {
+		if (this.listeners.perItem) {
+			this.listeners.itemProcessed(this.step, outcome, nanos);
+		}
+	}
+
+	/** Wraps each output in the input's tracker, when the input is tracked. */
+	private final class FanOutEmitter implements Emitter<Object> {
+
+		Tracked envelope;
+
+		@Override
+		public void emit(Object item) {
+			Objects.requireNonNull(item, () -> "Step '" + ItemProcessor.this.step + "' emitted null");
+			Tracked envelope = this.envelope;
+			if (envelope != null) {
+				envelope.tracker.retain();
+				ItemProcessor.this.env.emit(envelope.tracker.wrap(item));
+			}
+			else {
+				ItemProcessor.this.env.emit(item);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,442 @@
+package io.paipa.core.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.paipa.core.PipelineFailedException;
+import io.paipa.core.PipelineResult;
+import io.paipa.core.PipelineState;
+
+/**
+ * How a run starts and ends, under one lock: its state, the workers still opening, the
+ * steps still running, the first failure, a stop (drain, then cut off), the workers that
+ * did not end, and the result.
+ *
+ * <p>A run is aborted in one of two ways. A failure under the fail policy abandons what is
+ * in flight: queues refuse everything, workers are interrupted and unwind. A stop whose
+ * timeout ran out cuts the run off: queues refuse everything and workers are interrupted
+ * too, but each worker finishes the item in its hands; what cannot go on is
+ * dead-lettered. Either way, whoever has not ended after a short grace is named as stuck
+ * and what it holds is counted as abandoned.
+ */
+final class Termination {
+
+	private static final Logger logger = LoggerFactory.getLogger(Termination.class);
+
+	static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+	private static final int MAX_SUPPRESSED = 16;
+
+	private final Execution execution;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	private final Condition changed = this.lock.newCondition();
+
+	private volatile PipelineState state = PipelineState.NEW;
+
+	private int workersToOpen;
+
+	private int stepsLeft;
+
+	private PipelineFailedException failure;
+
+	private int suppressed;
+
+	private long failedAt;
+
+	private volatile boolean failed;
+
+	private volatile boolean cutOff;
+
+	private boolean stopping;
+
+	private boolean finishing;
+
+	private volatile PipelineResult result;
+
+	Termination(Execution execution, int steps) {
+		this.execution = execution;
+		this.stepsLeft = steps;
+	}
+
+	PipelineState state() {
+		return this.state;
+	}
+
+	/** Whether the run failed: everything in flight is abandoned. */
+	boolean isFailed() {
+		return this.failed;
+	}
+
+	/** Whether a stop's timeout ran out: nothing new starts, what cannot go on is dead-lettered. */
+	boolean isCutOff() {
+		return this.cutOff;
+	}
+
+	/** Whether the queues were aborted, by a failure or a cut-off. */
+	boolean isAborted() {
+		return this.failed || this.cutOff;
+	}
+
+	boolean isStopping() {
+		this.lock.lock();
+		try {
+			return this.stopping;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	// ---- starting
+
+	/**
+	 * Waits until the workers started so far have opened, a failure, or a cut-off; then
+	 * the run is running, unless a stop or a failure came first.
+	 * @param started the number of workers started
+	 * @return whether the run is running
+	 */
+	boolean awaitOpened(int started) {
+		this.lock.lock();
+		try {
+			// workers may have opened already: they counted down from zero
+			this.workersToOpen += started;
+			while (this.workersToOpen > 0 && this.failure == null && !this.cutOff) {
+				this.changed.awaitUninterruptibly();
+			}
+			if (this.failure == null && !this.stopping && this.state == PipelineState.NEW) {
+				setState(PipelineState.RUNNING);
+			}
+			return this.state == PipelineState.RUNNING;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	void workerOpened() {
+		signal(() -> this.workersToOpen--);
+	}
+
+	void stepFinished() {
+		signal(() -> this.stepsLeft--);
+	}
+
+	private void signal(Runnable change) {
+		this.lock.lock();
+		try {
+			change.run();
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	// ---- waiting for the end
+
+	/**
+	 * Waits until every step has finished, the result is built, the deadline passes, or,
+	 * after a failure, the shutdown timeout runs out.
+	 * @param deadline a {@code System.nanoTime()} deadline, or negative for none
+	 * @return whether the run ended
+	 */
+	boolean awaitEnd(long deadline) {
+		try {
+			return awaitEnd(deadline, false);
+		}
+		catch (InterruptedException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** As {@link #awaitEnd(long)} with no deadline, but an interrupt ends the wait. */
+	void awaitEndInterruptibly() throws InterruptedException {
+		awaitEnd(-1, true);
+	}
+
+	private boolean awaitEnd(long deadline, boolean interruptible) throws InterruptedException {
+		long failureTimeout = this.execution.definition().shutdownTimeout().toNanos();
+		this.lock.lock();
+		try {
+			while (!ended()) {
+				long limit = (this.failure == null) ? deadline
+						: (deadline < 0) ? this.failedAt + failureTimeout
+								: Math.min(deadline, this.failedAt + failureTimeout);
+				if (limit < 0) {
+					await(interruptible);
+					continue;
+				}
+				long left = limit - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				this.changed.awaitNanos(left);
+			}
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private void await(boolean interruptible) throws InterruptedException {
+		if (interruptible) {
+			this.changed.await();
+		}
+		else {
+			this.changed.awaitUninterruptibly();
+		}
+	}
+
+	private boolean ended() {
+		return this.stepsLeft <= 0 || this.result != null;
+	}
+
+	/** Waits up to {@code nanos} for the run to end; true when it ended. */
+	boolean awaitEndFor(long nanos) {
+		long deadline = System.nanoTime() + nanos;
+		this.lock.lock();
+		try {
+			while (!ended()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				this.changed.awaitNanos(left);
+			}
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	// ---- failing
+
+	/** Records the first failure (later ones as suppressed) and aborts the run. */
+	void fail(PipelineFailedException ex) {
+		this.lock.lock();
+		try {
+			if (this.failure != null) {
+				if (this.suppressed++ < MAX_SUPPRESSED) {
+					this.failure.addSuppressed(ex);
+				}
+				return;
+			}
+			this.failure = ex;
+			this.failedAt = System.nanoTime();
+			this.failed = true;
+			this.execution.ledger.abandonLeftovers();
+			this.execution.ledger.recordError(ex.getMessage());
+			setState(PipelineState.FAILED);
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (this.execution.mode() == Execution.Mode.CONTINUOUS) {
+			logger.error(ex.getMessage(), ex);
+		}
+		abortAll();
+	}
+
+	// ---- stopping
+
+	/**
+	 * Stops intake: the run drains. Only the first call does anything.
+	 * @return whether this call began the stop
+	 */
+	boolean beginStop() {
+		this.lock.lock();
+		try {
+			if (this.stopping || this.result != null) {
+				return false;
+			}
+			this.stopping = true;
+			if (this.state == PipelineState.NEW || this.state == PipelineState.RUNNING) {
+				setState(PipelineState.DRAINING);
+			}
+			this.changed.signalAll();
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Drains until the deadline, then cuts the run off, and builds the result.
+	 * @param deadline a {@code System.nanoTime()} deadline
+	 * @param timeout the stop's timeout, for the log
+	 * @return the result
+	 */
+	PipelineResult completeStop(long deadline, Duration timeout) {
+		this.execution.intake.stop(deadline);
+		if (!awaitEnd(deadline)) {
+			this.execution.ledger.recordError(
+					"stop did not drain within " + timeout + "; remaining items were dead-lettered");
+			logger.warn("Pipeline '{}' did not drain within {}; cutting it off and dead-lettering what is left",
+					this.execution.name(), timeout);
+			cutOff();
+			awaitEnd(System.nanoTime() + GRACE_NANOS);
+		}
+		return finish(PipelineState.STOPPED);
+	}
+
+	/**
+	 * The result of a stop that another call began: waited for, unless the caller is one
+	 * of the run's own threads, which gets the counts so far.
+	 */
+	PipelineResult awaitResultUnless(boolean ownThread, Supplier<PipelineResult> provisional) {
+		PipelineResult done = this.result;
+		if (done != null) {
+			return done;
+		}
+		return ownThread ? provisional.get() : awaitResult();
+	}
+
+	/** Waits for the result of a stop that another thread is completing. */
+	PipelineResult awaitResult() {
+		this.lock.lock();
+		try {
+			while (this.result == null) {
+				this.changed.awaitUninterruptibly();
+			}
+			return this.result;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private void cutOff() {
+		this.cutOff = true;
+		abortAll();
+		this.lock.lock();
+		try {
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Wakes and ends everything: queues refuse puts and takes, workers are interrupted. */
+	private void abortAll() {
+		for (BatchQueue queue : this.execution.queues) {
+			queue.abort();
+		}
+		for (StepRuntime step : this.execution.steps) {
+			for (Worker worker : step.liveWorkers()) {
+				worker.thread.interrupt();
+			}
+		}
+		this.execution.intake.interruptSource();
+	}
+
+	// ---- the end
+
+	/**
+	 * Builds the result once the run ended or was given up on: counts what is left in the
+	 * queues, names and abandons the workers that did not end, and waits briefly for the
+	 * others. One thread builds it; others wait for it.
+	 * @param endState the state of a run that neither failed nor was stopped
+	 * @return the result, the same for every call
+	 */
+	PipelineResult finish(PipelineState endState) {
+		this.lock.lock();
+		try {
+			if (this.finishing) {
+				return awaitResult();
+			}
+			this.finishing = true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		List<String> stuck = new ArrayList<>();
+		joinSource(stuck);
+		countQueued();
+		// from here on, a stuck worker that resumes counts nothing more
+		this.execution.ledger.close();
+		Set<Thread> stuckThreads = abandonStuck(stuck);
+		Threads.joinAll(this.execution.threads(), System.nanoTime() + GRACE_NANOS, stuckThreads);
+		this.lock.lock();
+		try {
+			PipelineState finalState = (this.failure != null) ? PipelineState.FAILED
+					: this.stopping ? PipelineState.STOPPED : endState;
+			if (this.failure != null && !stuck.isEmpty()) {
+				this.failure.addSuppressed(new IllegalStateException("Worker threads " + stuck
+						+ " did not end within the shutdown timeout of "
+						+ this.execution.definition().shutdownTimeout()
+						+ " after the failure and were abandoned with the items they held"));
+			}
+			setState(finalState);
+			this.result = this.execution.ledger.result(finalState, this.execution.startNanos, stuck, this.failure);
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+		logger.debug("{}", this.result);
+		return this.result;
+	}
+
+	private void joinSource(List<String> stuck) {
+		Thread source = this.execution.intake.sourceThread();
+		if (source != null && !Threads.join(source, System.nanoTime() + GRACE_NANOS)) {
+			// it ends on its own once it sees the abort, unless the caller's source blocks
+			stuck.add(source.getName());
+		}
+	}
+
+	private Set<Thread> abandonStuck(List<String> stuck) {
+		Set<Thread> threads = new HashSet<>();
+		for (StepRuntime step : this.execution.steps) {
+			for (Worker worker : step.liveWorkers()) {
+				if (!worker.exited) {
+					stuck.add(worker.name);
+					threads.add(worker.thread);
+					int held = worker.abandonAsStuck();
+					logger.warn("Pipeline '{}': worker {} did not end after the shutdown timeout and an interrupt; "
+							+ "abandoned with {} item(s). It is at:{}", this.execution.name(), worker.name, held,
+							Threads.stackOf(worker.thread));
+				}
+			}
+		}
+		return threads;
+	}
+
+	private void countQueued() {
+		BatchQueue[] queues = this.execution.queues;
+		for (int i = 0; i < queues.length; i++) {
+			Object[] rest = queues[i].drain();
+			this.execution.ledger.leftovers(i, rest, 0, rest.length);
+		}
+	}
+
+	private void setState(PipelineState to) {
+		PipelineState from = this.state;
+		this.state = to;
+		if (from != to) {
+			this.execution.listeners.stateChanged(from, to);
+		}
+	}
+
+}
