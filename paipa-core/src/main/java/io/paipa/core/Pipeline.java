@@ -149,6 +149,33 @@ public final class Pipeline<I> {
 	}
 
 	/**
+	 * Runs the pipeline over a finite source that yields {@link Marker}s among its items
+	 * (say a marker after the lines of each file), in batch mode; otherwise as
+	 * {@link #run(Iterator)}. Elements that are not markers are the pipeline's items.
+	 * @param source items of the pipeline's input type, and markers
+	 * @return the result
+	 * @throws PipelineFailedException when a step failed under the fail policy
+	 * @throws IllegalStateException when the pipeline is running already
+	 */
+	public PipelineResult runWithMarkers(Iterable<?> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		return begin(Execution.Mode.BATCH).runBatch(source.iterator());
+	}
+
+	/**
+	 * Runs the pipeline over a stream that yields {@link Marker}s among its items, and
+	 * closes the stream; see {@link #runWithMarkers(Iterable)}.
+	 * @param source items of the pipeline's input type, and markers
+	 * @return the result
+	 */
+	public PipelineResult runWithMarkers(Stream<?> source) {
+		Objects.requireNonNull(source, "source must not be null");
+		try (source) {
+			return begin(Execution.Mode.BATCH).runBatch(source.iterator());
+		}
+	}
+
+	/**
 	 * Runs the same steps in the caller's thread, without queues or worker threads: the
 	 * original paipa's co-routine pipeline. Useful for tests, debugging and profiling:
 	 * each step's count, handler time and items per second are in the result. Worker

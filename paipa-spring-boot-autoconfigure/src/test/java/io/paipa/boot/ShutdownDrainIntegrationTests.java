@@ -102,7 +102,8 @@ class ShutdownDrainIntegrationTests {
 			assertThat(letter.pipeline()).isEqualTo(pipeline);
 			assertThat(letter.step()).isIn("intake", "slow", "store");
 			assertThat(letter.cause()).as("cause of %s", letter).isInstanceOf(PipelineClosedException.class);
-			assertThat(letter.attempts()).as("attempts of %s", letter).isZero();
+			// only an item in a worker's hands at the cut-off reached its handler (once)
+			assertThat(letter.attempts()).as("attempts of %s", letter).isLessThanOrEqualTo(1);
 		}
 		assertThat(stopped.state()).isEqualTo(PipelineState.STOPPED);
 		assertThat(stopped.snapshot().in()).isEqualTo(load.accepted().size());

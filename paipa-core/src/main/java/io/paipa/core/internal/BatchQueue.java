@@ -415,6 +415,52 @@ public final class BatchQueue {
 	}
 
 	/**
+	 * Waits until there is room for one entry, without adding any: a single producer that
+	 * waits here before it pulls its next item holds nothing beyond the bound.
+	 * @return the room, or 0 when the queue was closed or aborted
+	 */
+	public int awaitRoom() {
+		this.lock.lock();
+		try {
+			while (!this.aborted && !this.closed) {
+				int room = roomLocked();
+				if (room > 0) {
+					return room;
+				}
+				awaitProducer(false, -1);
+			}
+			return 0;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Adds one item, blocking while the queue is full.
+	 * @param item the item
+	 * @param counter counts the item in, under the lock
+	 * @return the room left after it, or -1 when the queue refused it
+	 */
+	public int putOne(Object item, LongAdder counter) {
+		this.lock.lock();
+		try {
+			while (!this.aborted && !this.closed) {
+				if (roomLocked() > 0) {
+					append(item);
+					counter.increment();
+					return roomLocked();
+				}
+				awaitProducer(false, -1);
+			}
+			return -1;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
 	 * Adds a marker, blocking while the queue is full.
 	 * @param marker the marker
 	 * @param interruptible whether an interrupt ends the wait (the flag is set again)
@@ -427,7 +473,7 @@ public final class BatchQueue {
 			long nanos = timeoutNanos;
 			while (!this.aborted && !this.closed) {
 				if (roomLocked() > 0) {
-					append(new Object[] { marker }, 0, 1);
+					append(marker);
 					this.markers++;
 					this.notEmpty.signalAll();
 					return true;
@@ -460,6 +506,15 @@ public final class BatchQueue {
 			}
 		}
 		this.count += n;
+		if (this.waitingConsumers > 0) {
+			this.notEmpty.signal();
+		}
+	}
+
+	private void append(Object entry) {
+		int tail = this.head + this.count;
+		this.ring[(tail >= this.ring.length) ? tail - this.ring.length : tail] = entry;
+		this.count++;
 		if (this.waitingConsumers > 0) {
 			this.notEmpty.signal();
 		}

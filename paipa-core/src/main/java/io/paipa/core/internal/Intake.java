@@ -120,11 +120,16 @@ final class Intake {
 	}
 
 	private void pump(Iterator<?> iterator) {
-		Object[] one = new Object[1];
 		try {
-			while (!this.stopping && iterator.hasNext()) {
-				one[0] = iterator.next();
-				if (!handOn(one, 1)) {
+			// room is waited for before the next pull, so the source holds nothing beyond the bound
+			int room = 0;
+			while (!this.stopping) {
+				room = (room > 0) ? room : this.queue.awaitRoom();
+				if (room == 0 || this.stopping || !iterator.hasNext()) {
+					break;
+				}
+				room = handOn(iterator.next());
+				if (room < 0) {
 					break;
 				}
 			}
@@ -139,6 +144,21 @@ final class Intake {
 			// the end of a batch run's input
 			this.queue.close();
 		}
+	}
+
+	/** Hands one pulled entry on: the room left, 0 when unknown, or -1 when refused. */
+	private int handOn(Object entry) {
+		if (entry == null) {
+			throw new NullPointerException("the source produced a null item");
+		}
+		if (entry instanceof Marker marker) {
+			return this.queue.putMarker(entry(marker), false, -1) ? 0 : -1;
+		}
+		int room = this.queue.putOne(entry, this.counters.in);
+		if (room < 0) {
+			this.execution.ledger.refused(0, new Object[] { entry }, 0, 1);
+		}
+		return room;
 	}
 
 	private void drain(BlockingQueue<?> callers) {
