@@ -181,14 +181,22 @@ class EngineEdgeTests {
 			int item = i;
 			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 		}
-		CompletionTrackingTests.awaitTakenByTheHandler(pipeline, "chunk", 7);
+		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().in() == 7);
 		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("blocked").queueDepth() == 1);
 
 		PipelineResult result = pipeline.stop(Duration.ZERO);
 
+		// 6 is in the chunk's partial list, or still in its queue when the chunk worker was
+		// blocked handing the full chunks on before it could take it
 		List<Object> members = new ArrayList<>();
 		for (DeadLetter letter : deadLetters) {
-			members.addAll((List<?>) letter.item());
+			if (letter.item() instanceof List<?> chunk) {
+				members.addAll(chunk);
+			}
+			else {
+				assertThat(letter.step()).isEqualTo("chunk");
+				members.add(letter.item());
+			}
 		}
 		assertThat(members).as("%s", result).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6);
 		assertThat(callbacks.keySet()).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6);

@@ -9,19 +9,21 @@ import io.paipa.core.ItemOutcome;
  * settlement of their completion callbacks, for the dead letters of a failure, and for
  * its step's counts. One per stream worker (and per stream step of the inline runner).
  *
- * <p>An output covers every item held when it is emitted: it carries a reference on
- * each one's tracker, so that no item settles before an output that may be made of it.
- * Until the handler first calls {@code done} it says nothing of what it holds: the items
- * covered by an output are then chained into one group that settles when the handler's
- * call ends, and the list keeps only the items taken since the last output (those a
- * failure dead-letters), at most {@link #RETAINED} of them. Once the handler calls
- * {@code done}, the list holds every item it has not said it is done with.
+ * <p>An output covers every item held when it is emitted: it carries a reference on each
+ * one's tracker, so that no item settles before an output that may be made of it. An item
+ * leaves the list when the handler says it is {@code done} with it, when the handler's
+ * call ends, or at a failure; it is counted then (processed, or failed).
  *
- * <p>Counts: an item is processed when an output first covers it, when the handler is
- * done with it, or when the handler's call ends; failed and dead-lettered (or abandoned)
- * when a failure finds it in the list.
+ * <p>A handler that never calls {@code done} says nothing of what it holds. So that its
+ * list stays short, the items already covered by an output are folded, once there are
+ * {@link #FOLD_AT} of them, into one group that settles when the call ends (and counted
+ * as processed); and of the items taken since the last output, those a failure
+ * dead-letters, at most {@link #RETAINED} are kept.
  */
 final class HeldItems {
+
+	/** Without {@code done}, how many covered items are kept before they are folded. */
+	static final int FOLD_AT = 32;
 
 	/** Without {@code done}, the most items taken since the last output that are kept. */
 	static final int RETAINED = 4096;
@@ -38,13 +40,16 @@ final class HeldItems {
 
 	private int size;
 
-	/** One reference on a group of the covered items' trackers, or {@code null}. */
+	/** The items before this index are covered by an output. */
+	private int covered;
+
+	/** One reference on a group of folded items' trackers, or {@code null}. */
 	private Tracker chain;
 
 	/** Whether the handler says what it holds. */
 	private boolean explicit;
 
-	/** The item taken last, while the handler works on it. */
+	/** The item taken last. */
 	Object current;
 
 	HeldItems(String step, LocalCounts counts, Listeners listeners) {
@@ -55,8 +60,13 @@ final class HeldItems {
 
 	/** The handler took an item, in its envelope when it is tracked. */
 	void took(Object raw) {
-		if (!this.explicit && this.size == RETAINED) {
-			fold(RETAINED / 2);
+		if (!this.explicit) {
+			if (this.covered >= FOLD_AT) {
+				fold(this.covered);
+			}
+			else if (this.size - this.covered >= RETAINED) {
+				fold(this.covered + RETAINED / 2);
+			}
 		}
 		if (this.size == this.items.length) {
 			this.items = Arrays.copyOf(this.items, this.size * 2);
@@ -69,7 +79,7 @@ final class HeldItems {
 		this.current = item;
 	}
 
-	/** The number of items in the list. */
+	/** The number of items held. */
 	int size() {
 		return this.size;
 	}
@@ -79,36 +89,22 @@ final class HeldItems {
 	 * @return the tracker, or {@code null} when no held item is tracked
 	 */
 	Tracker cover() {
-		if (!this.explicit) {
-			fold(this.size);
-			if (this.chain != null) {
-				this.chain.retain();
-			}
-			return this.chain;
-		}
-		Tracker[] members = new Tracker[this.size + 1];
+		this.covered = this.size;
+		Tracker[] members = null;
 		int n = 0;
-		for (int i = 0; i < this.size; i++) {
-			if (this.trackers[i] != null) {
-				members[n++] = retained(this.trackers[i]);
+		for (int i = -1; i < this.size; i++) {
+			Tracker tracker = (i < 0) ? this.chain : this.trackers[i];
+			if (tracker != null) {
+				members = (members != null) ? members : new Tracker[this.size + 1];
+				tracker.retain();
+				members[n++] = tracker;
 			}
-		}
-		if (this.chain != null) {
-			members[n++] = retained(this.chain);
 		}
 		return (n == 0) ? null : (n == 1) ? members[0] : new Tracker.Group(Arrays.copyOf(members, n));
 	}
 
-	private static Tracker retained(Tracker tracker) {
-		tracker.retain();
-		return tracker;
-	}
-
-	/** Chains the trackers of the oldest {@code n} items and counts the items processed. */
+	/** Moves the first {@code n} items into the chain: they settle when the call ends. */
 	private void fold(int n) {
-		if (n == 0) {
-			return;
-		}
 		Tracker[] members = new Tracker[n + 1];
 		int m = 0;
 		if (this.chain != null) {
@@ -122,11 +118,11 @@ final class HeldItems {
 		if (m > 1 || (m == 1 && this.chain == null)) {
 			this.chain = (m == 1) ? members[0] : new Tracker.Group(Arrays.copyOf(members, m));
 		}
-		processed(n);
 		remove(0, n);
+		processed(n);
 	}
 
-	/** The handler is done with one item (matched by identity). */
+	/** The handler is done with one item (matched by identity); others are ignored. */
 	void done(Object item) {
 		this.explicit = true;
 		for (int i = 0; i < this.size; i++) {
@@ -150,38 +146,42 @@ final class HeldItems {
 
 	/** The handler's call ended normally: everything held settles with its outputs. */
 	void end() {
-		int n = this.size;
+		release(this.size);
+		releaseChain();
+		this.current = null;
+	}
+
+	/** Takes the first {@code n} items out as processed and gives back their references. */
+	private void release(int n) {
 		Tracker[] released = Arrays.copyOf(this.trackers, n);
-		processed(n);
 		remove(0, n);
+		processed(n);
 		for (Tracker tracker : released) {
 			if (tracker != null) {
 				tracker.release();
 			}
 		}
-		releaseChain();
-		this.current = null;
 	}
 
 	/**
-	 * The handler failed: the items in the list are lost with its state. They are taken
-	 * out, as envelopes that still hold their reference; the caller dead-letters or
-	 * abandons them. The covered items settle with their outputs.
+	 * The handler failed: the items it held and had not finished are lost with its state.
+	 * They are taken out, as envelopes that still hold their reference, for the caller to
+	 * dead-letter or abandon: every item held when the handler says what it holds,
+	 * otherwise those taken since its last output. The others settle with their outputs.
 	 * @return the lost items, in the order taken
 	 */
 	Object[] failed() {
-		Object[] lost = new Object[this.size];
-		for (int i = 0; i < this.size; i++) {
-			lost[i] = (this.trackers[i] != null) ? this.trackers[i].wrap(this.items[i]) : this.items[i];
+		int from = this.explicit ? 0 : this.covered;
+		Object[] lost = new Object[this.size - from];
+		for (int i = from; i < this.size; i++) {
+			Tracker tracker = this.trackers[i];
+			lost[i - from] = (tracker != null) ? tracker.wrap(this.items[i]) : this.items[i];
 		}
-		remove(0, this.size);
-		releaseChain();
+		this.size = from;
+		Arrays.fill(this.items, from, this.items.length, null);
+		Arrays.fill(this.trackers, from, this.trackers.length, null);
+		end();
 		return lost;
-	}
-
-	/** Whether the item taken last is among what a failure would dead-letter. */
-	boolean holdsCurrent() {
-		return this.size > 0 && this.items[this.size - 1] == this.current && this.current != null;
 	}
 
 	private void releaseChain() {
@@ -199,6 +199,7 @@ final class HeldItems {
 		Arrays.fill(this.items, from + n, this.size, null);
 		Arrays.fill(this.trackers, from + n, this.size, null);
 		this.size = from + n;
+		this.covered = (this.covered >= to) ? this.covered - (to - from) : Math.min(this.covered, from);
 	}
 
 	private void processed(int n) {
