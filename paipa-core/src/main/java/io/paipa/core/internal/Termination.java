@@ -1,10 +1,7 @@
 package io.paipa.core.internal;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.concurrent.locks.Condition;
@@ -370,13 +367,7 @@ final class Termination {
 		finally {
 			this.lock.unlock();
 		}
-		List<String> stuck = new ArrayList<>();
-		joinSource(stuck);
-		countQueued();
-		// from here on, a stuck worker that resumes counts nothing more
-		this.execution.ledger.close();
-		Set<Thread> stuckThreads = abandonStuck(stuck);
-		Threads.joinAll(this.execution.threads(), System.nanoTime() + GRACE_NANOS, stuckThreads);
+		List<String> stuck = Reckoning.reckon(this.execution, GRACE_NANOS);
 		this.lock.lock();
 		try {
 			PipelineState finalState = (this.failure != null) ? PipelineState.FAILED
@@ -396,39 +387,6 @@ final class Termination {
 		}
 		logger.debug("{}", this.result);
 		return this.result;
-	}
-
-	private void joinSource(List<String> stuck) {
-		Thread source = this.execution.intake.sourceThread();
-		if (source != null && !Threads.join(source, System.nanoTime() + GRACE_NANOS)) {
-			// it ends on its own once it sees the abort, unless the caller's source blocks
-			stuck.add(source.getName());
-		}
-	}
-
-	private Set<Thread> abandonStuck(List<String> stuck) {
-		Set<Thread> threads = new HashSet<>();
-		for (StepRuntime step : this.execution.steps) {
-			for (Worker worker : step.liveWorkers()) {
-				if (!worker.exited) {
-					stuck.add(worker.name);
-					threads.add(worker.thread);
-					int held = worker.abandonAsStuck();
-					logger.warn("Pipeline '{}': worker {} did not end after the shutdown timeout and an interrupt; "
-							+ "abandoned with {} item(s). It is at:{}", this.execution.name(), worker.name, held,
-							Threads.stackOf(worker.thread));
-				}
-			}
-		}
-		return threads;
-	}
-
-	private void countQueued() {
-		BatchQueue[] queues = this.execution.queues;
-		for (int i = 0; i < queues.length; i++) {
-			Object[] rest = queues[i].drain();
-			this.execution.ledger.leftovers(i, rest, 0, rest.length);
-		}
 	}
 
 	private void setState(PipelineState to) {
