@@ -9,11 +9,13 @@ import java.util.List;
  * @param step the name of the step that could not process the item
  * @param item the item as that step received it
  * @param cause why: the handler's last exception, or a {@link PipelineClosedException}
- * for an item that a stopping pipeline could not drain in time
+ * for an item that a stopping pipeline could not finish in time (its cause is the
+ * handler's exception when the handler failed during the cut-off)
  * @param attempts how many times the handler was called with the item (0 when it never
  * was)
  * @param origins the completion callbacks of the input items this item derives from
- * (one for a 1:1 or fan-out chain, the members' for a chunk), in no particular order;
+ * (one for a 1:1 or fan-out chain, the members' for a chunk, the items its handler held
+ * for another stream step's output), in no particular order;
  * empty for items put without one. A source that acknowledges its input recognises its
  * own callbacks here to find the original input, for example a Kafka record.
  */

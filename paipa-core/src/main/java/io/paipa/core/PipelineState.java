@@ -18,7 +18,7 @@ public enum PipelineState {
 	/** A batch run processed its whole input. */
 	COMPLETED,
 
-	/** A continuous pipeline was stopped. */
+	/** The pipeline was stopped: a continuous one, or a batch run cancelled by {@code stop()} or an interrupt. */
 	STOPPED,
 
 	/** A failure under {@link ErrorPolicy#FAIL}, or too many worker restarts, ended it. */

@@ -11,14 +11,20 @@ import io.paipa.core.internal.PerWorker;
  *
  * <p>The handler is called once per worker and should loop until
  * {@link StepInput#hasNext()} returns {@code false}, which happens at the end of the
- * input, when the pipeline stops, or when this worker is removed by scaling down: in
- * every case the handler should emit what it still holds and return. Each worker has
- * its own iterator; the items of the step are spread over the workers.
+ * input, at a {@link Marker}, when the pipeline stops, or when this worker is removed by
+ * scaling down: in every case the handler should emit what it still holds and return
+ * (after a marker it is called again for the rest). Each worker has its own iterator;
+ * the items of the step are spread over the workers.
+ *
+ * <p>What the handler holds decides when its items' completion callbacks run: see
+ * {@link StepInput}. A handler that keeps items back should call
+ * {@link StepInput#done(Object)} once an item's outputs are out.
  *
  * <p>Items are not retried one by one. When the handler throws, the step's
- * {@link ErrorPolicy} applies: under {@code FAIL} the pipeline fails; under
- * {@code SKIP} the last item the handler took goes to the {@link DeadLetterHandler} with
- * the exception, and the handler is called again on the rest of the input.
+ * {@link ErrorPolicy} applies: under {@code FAIL} the pipeline fails; under {@code SKIP}
+ * the items the handler held go to the {@link DeadLetterHandler} with the exception
+ * (those it was not done with, or, for a handler that never calls {@code done}, those it
+ * took since its last output), and the handler is called again on the rest of the input.
  *
  * @param <I> the input type
  * @param <O> the output type
