@@ -24,12 +24,19 @@ final class DeadLetters {
 	 */
 	static void hand(DeadLetterHandler handler, String pipeline, String step, Object item, Throwable cause,
 			int attempts, List<CompletionCallback> origins) {
+		// a cut-off's interrupt was for a handler's blocking call, not for the dead letters
+		boolean interrupted = Thread.interrupted();
 		try {
 			handler.handle(new DeadLetter(pipeline, step, item, cause, attempts, origins));
 		}
 		catch (Throwable ex) {
 			logger.error("Pipeline '{}', step '{}': the dead-letter handler failed; the item still counts as "
 					+ "dead-lettered: {}", pipeline, step, PipelineFailedException.summarize(item), ex);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 

@@ -33,6 +33,9 @@ final class Intake {
 
 	private volatile boolean stopping;
 
+	/** Whether a batch source was pulled to its end. */
+	private volatile boolean exhausted;
+
 	Intake(Execution execution, BatchQueue queue, StepCounters counters) {
 		this.execution = execution;
 		this.queue = queue;
@@ -41,6 +44,10 @@ final class Intake {
 
 	Thread sourceThread() {
 		return this.source;
+	}
+
+	boolean isExhausted() {
+		return this.exhausted;
 	}
 
 	// ---- callers
@@ -125,7 +132,11 @@ final class Intake {
 			int room = 0;
 			while (!this.stopping) {
 				room = (room > 0) ? room : this.queue.awaitRoom();
-				if (room == 0 || this.stopping || !iterator.hasNext()) {
+				if (room == 0 || this.stopping) {
+					break;
+				}
+				if (!iterator.hasNext()) {
+					this.exhausted = true;
 					break;
 				}
 				room = handOn(iterator.next());

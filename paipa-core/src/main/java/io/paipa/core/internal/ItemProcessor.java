@@ -170,7 +170,7 @@ final class ItemProcessor {
 			event(ItemOutcome.DROPPED, nanos);
 			return;
 		}
-		this.counts.processed++;
+		// counted once handed on: an abort in the hand-off leaves the item to the caller
 		if (envelope != null) {
 			envelope.item = output;
 			this.env.emit(envelope);
@@ -178,6 +178,7 @@ final class ItemProcessor {
 		else {
 			this.env.emit(output);
 		}
+		this.counts.processed++;
 		event(ItemOutcome.PROCESSED, nanos);
 	}
 

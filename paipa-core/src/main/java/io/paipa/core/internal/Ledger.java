@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.paipa.core.Marker;
 import io.paipa.core.PipelineClosedException;
 import io.paipa.core.PipelineFailedException;
 import io.paipa.core.PipelineResult;
@@ -85,6 +86,10 @@ final class Ledger {
 			return;
 		}
 		this.counters[step].deadLettered.increment();
+		deliver(step, item, cause, attempts, raw);
+	}
+
+	private void deliver(int step, Object item, Throwable cause, int attempts, Object raw) {
 		if (!(cause instanceof PipelineClosedException)) {
 			recordError("step '" + stepName(step) + "' dead-lettered an item after " + attempts + " attempt(s): "
 					+ cause);
@@ -103,11 +108,15 @@ final class Ledger {
 		if (this.closed) {
 			return;
 		}
-		if (this.definition.redeliverTrackedAtStop() && raw instanceof Tracked) {
+		if (redelivered(raw)) {
 			this.counters[step].abandoned.increment();
 			return;
 		}
 		deadLetter(step, Tracked.unwrap(raw), cause, attempts, raw);
+	}
+
+	private boolean redelivered(Object raw) {
+		return this.definition.redeliverTrackedAtStop() && raw instanceof Tracked;
 	}
 
 	/** The cause of a stop's dead letter at a step. */
@@ -119,28 +128,40 @@ final class Ledger {
 	/**
 	 * Items that step {@code step} will never start because the run aborted: dead letters
 	 * after a stop's timeout, abandoned after a failure. Markers among them are dropped.
+	 * All are counted before the first goes to the dead-letter handler, so that a slow
+	 * handler cannot leave any uncounted.
 	 */
 	void leftovers(int step, Object[] items, int from, int to) {
+		Object[] letters = new Object[to - from];
+		int n = 0;
 		for (int i = from; i < to; i++) {
 			Object raw = items[i];
 			items[i] = null;
-			if (raw instanceof BatchQueue.Marker || this.closed) {
+			if (isMarker(raw) || this.closed) {
 				continue;
 			}
-			if (this.abandonLeftovers) {
+			if (this.abandonLeftovers || redelivered(raw)) {
 				this.counters[step].abandoned.increment();
 			}
 			else {
-				stopped(step, raw, stopCause(step, null), 0);
+				this.counters[step].deadLettered.increment();
+				letters[n++] = raw;
 			}
 		}
+		for (int i = 0; i < n; i++) {
+			deliver(step, Tracked.unwrap(letters[i]), stopCause(step, null), 0, letters[i]);
+		}
+	}
+
+	private static boolean isMarker(Object raw) {
+		return raw instanceof BatchQueue.Marker || raw instanceof Marker;
 	}
 
 	/** Outputs that never reached step {@code step}: they count in there, then as leftovers. */
 	void refused(int step, Object[] items, int from, int to) {
 		int markers = 0;
 		for (int i = from; i < to; i++) {
-			if (items[i] instanceof BatchQueue.Marker) {
+			if (isMarker(items[i])) {
 				markers++;
 			}
 		}

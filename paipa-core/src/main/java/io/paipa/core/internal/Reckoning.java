@@ -22,13 +22,13 @@ final class Reckoning {
 	/**
 	 * Counts what is left and abandons the threads that did not end.
 	 * @param execution the run
-	 * @param graceNanos how long to wait for a thread that should end on its own
+	 * @param graceDeadline until when to wait for a thread that should end on its own
 	 * @return the names of the threads that did not end
 	 */
-	static List<String> reckon(Execution execution, long graceNanos) {
+	static List<String> reckon(Execution execution, long graceDeadline) {
 		List<String> stuck = new ArrayList<>();
 		Thread source = execution.intake.sourceThread();
-		if (source != null && !Threads.join(source, System.nanoTime() + graceNanos)) {
+		if (source != null && !Threads.join(source, graceDeadline)) {
 			// it ends on its own once it sees the abort, unless the caller's source blocks
 			stuck.add(source.getName());
 		}
@@ -36,7 +36,7 @@ final class Reckoning {
 		// from here on, a stuck worker that resumes counts nothing more
 		execution.ledger.close();
 		Set<Thread> stuckThreads = abandonStuck(execution, stuck);
-		Threads.joinAll(execution.threads(), System.nanoTime() + graceNanos, stuckThreads);
+		Threads.joinAll(execution.threads(), graceDeadline, stuckThreads);
 		return stuck;
 	}
 

@@ -115,7 +115,7 @@ final class StepRuntime {
 			this.started = true;
 			this.input.setWorkers(this.configured);
 			for (int i = 0; i < this.configured; i++) {
-				startWorker(null);
+				startWorker(null, true);
 			}
 			return this.configured;
 		}
@@ -124,11 +124,12 @@ final class StepRuntime {
 		}
 	}
 
-	private void startWorker(Worker predecessor) {
+	private void startWorker(Worker predecessor, boolean initial) {
 		int index = (predecessor != null) ? predecessor.index : this.usedIndexes.nextClearBit(0);
 		this.usedIndexes.set(index);
 		Worker worker = (this.definition.kind() == StepKind.STREAM) ? new StreamWorker(this, index, predecessor)
 				: new ItemWorker(this, index, predecessor);
+		worker.initial = initial;
 		this.workers.add(worker);
 		this.input.register();
 		publishLive();
@@ -180,13 +181,15 @@ final class StepRuntime {
 			}
 		}
 		while (staying < this.configured) {
-			startWorker(null);
+			startWorker(null, false);
 			staying++;
 		}
 	}
 
 	void opened(Worker worker) {
-		this.execution.termination.workerOpened();
+		if (worker.initial) {
+			this.execution.termination.workerOpened();
+		}
 		this.execution.listeners.workerStarted(name(), worker.name);
 	}
 
@@ -195,7 +198,9 @@ final class StepRuntime {
 			this.execution.termination.fail(new PipelineFailedException(this.execution.name(), name(), null,
 					"worker " + worker.name + " could not be opened", error));
 		}
-		this.execution.termination.workerOpened();
+		if (worker.initial) {
+			this.execution.termination.workerOpened();
+		}
 	}
 
 	/** A worker ended normally, left, or ended with the abort. */
@@ -262,8 +267,11 @@ final class StepRuntime {
 			if (this.execution.termination.isAborted() || this.finished) {
 				return false;
 			}
-			removeLocked(worker);
-			startWorker(worker);
+			// the replacement counts as a consumer before the dead worker stops counting, so
+			// that a marker cannot be handed out between the two while its outputs wait
+			this.workers.remove(worker);
+			startWorker(worker, false);
+			this.input.deregister();
 			this.counters.restarts.incrementAndGet();
 			return true;
 		}

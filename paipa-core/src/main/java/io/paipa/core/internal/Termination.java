@@ -60,6 +60,14 @@ final class Termination {
 
 	private boolean finishing;
 
+	/**
+	 * The threads completing a stop and building the result: a dead-letter handler, a
+	 * callback or a listener they call must not wait for the result they are building.
+	 */
+	private volatile Thread stopper;
+
+	private volatile Thread finisher;
+
 	private volatile PipelineResult result;
 
 	Termination(Execution execution, int steps) {
@@ -145,16 +153,27 @@ final class Termination {
 
 	/**
 	 * Waits until every step has finished, the result is built, the deadline passes, or,
-	 * after a failure, the shutdown timeout runs out.
+	 * after a failure, the shutdown timeout runs out. An interrupt does not end the wait;
+	 * the thread's interrupt status is set again afterwards.
 	 * @param deadline a {@code System.nanoTime()} deadline, or negative for none
 	 * @return whether the run ended
 	 */
 	boolean awaitEnd(long deadline) {
+		boolean interrupted = false;
 		try {
-			return awaitEnd(deadline, false);
+			while (true) {
+				try {
+					return awaitEnd(deadline, true);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+			}
 		}
-		catch (InterruptedException ex) {
-			throw new IllegalStateException(ex);
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
@@ -172,7 +191,7 @@ final class Termination {
 						: (deadline < 0) ? this.failedAt + failureTimeout
 								: Math.min(deadline, this.failedAt + failureTimeout);
 				if (limit < 0) {
-					await(interruptible);
+					this.changed.await();
 					continue;
 				}
 				long left = limit - System.nanoTime();
@@ -185,15 +204,6 @@ final class Termination {
 		}
 		finally {
 			this.lock.unlock();
-		}
-	}
-
-	private void await(boolean interruptible) throws InterruptedException {
-		if (interruptible) {
-			this.changed.await();
-		}
-		else {
-			this.changed.awaitUninterruptibly();
 		}
 	}
 
@@ -266,6 +276,7 @@ final class Termination {
 				return false;
 			}
 			this.stopping = true;
+			this.stopper = Thread.currentThread();
 			if (this.state == PipelineState.NEW || this.state == PipelineState.RUNNING) {
 				setState(PipelineState.DRAINING);
 			}
@@ -284,16 +295,20 @@ final class Termination {
 	 * @return the result
 	 */
 	PipelineResult completeStop(long deadline, Duration timeout) {
+		this.stopper = Thread.currentThread();
 		this.execution.intake.stop(deadline);
-		if (!awaitEnd(deadline)) {
-			this.execution.ledger.recordError(
-					"stop did not drain within " + timeout + "; remaining items were dead-lettered");
-			logger.warn("Pipeline '{}' did not drain within {}; cutting it off and dead-lettering what is left",
-					this.execution.name(), timeout);
-			cutOff();
-			awaitEnd(System.nanoTime() + GRACE_NANOS);
+		if (awaitEnd(deadline)) {
+			return finish(PipelineState.STOPPED, System.nanoTime() + GRACE_NANOS);
 		}
-		return finish(PipelineState.STOPPED);
+		this.execution.ledger.recordError(
+				"stop did not drain within " + timeout + "; remaining items were dead-lettered");
+		logger.warn("Pipeline '{}' did not drain within {}; cutting it off and dead-lettering what is left",
+				this.execution.name(), timeout);
+		cutOff();
+		// one grace for everything that should end on its own now
+		long grace = System.nanoTime() + GRACE_NANOS;
+		awaitEnd(grace);
+		return finish(PipelineState.STOPPED, grace);
 	}
 
 	/**
@@ -305,7 +320,9 @@ final class Termination {
 		if (done != null) {
 			return done;
 		}
-		return ownThread ? provisional.get() : awaitResult();
+		Thread current = Thread.currentThread();
+		boolean building = current == this.stopper || current == this.finisher;
+		return (ownThread || building) ? provisional.get() : awaitResult();
 	}
 
 	/** Waits for the result of a stop that another thread is completing. */
@@ -320,6 +337,11 @@ final class Termination {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/** A batch run whose whole source went through before a stop cut anything short. */
+	private boolean completedAnyway() {
+		return this.execution.mode() == Execution.Mode.BATCH && this.execution.intake.isExhausted() && !this.cutOff;
 	}
 
 	private void cutOff() {
@@ -357,21 +379,26 @@ final class Termination {
 	 * @return the result, the same for every call
 	 */
 	PipelineResult finish(PipelineState endState) {
+		return finish(endState, System.nanoTime() + GRACE_NANOS);
+	}
+
+	private PipelineResult finish(PipelineState endState, long graceDeadline) {
 		this.lock.lock();
 		try {
 			if (this.finishing) {
 				return awaitResult();
 			}
 			this.finishing = true;
+			this.finisher = Thread.currentThread();
 		}
 		finally {
 			this.lock.unlock();
 		}
-		List<String> stuck = Reckoning.reckon(this.execution, GRACE_NANOS);
+		List<String> stuck = Reckoning.reckon(this.execution, graceDeadline);
 		this.lock.lock();
 		try {
 			PipelineState finalState = (this.failure != null) ? PipelineState.FAILED
-					: this.stopping ? PipelineState.STOPPED : endState;
+					: (this.stopping && !completedAnyway()) ? PipelineState.STOPPED : endState;
 			if (this.failure != null && !stuck.isEmpty()) {
 				this.failure.addSuppressed(new IllegalStateException("Worker threads " + stuck
 						+ " did not end within the shutdown timeout of "

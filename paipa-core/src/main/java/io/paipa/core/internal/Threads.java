@@ -27,20 +27,24 @@ public final class Threads {
 	}
 
 	/**
-	 * Waits for a thread to end, at most until the deadline.
+	 * Waits for a thread to end, at most until the deadline. An interrupt does not end the
+	 * wait; the caller's interrupt status is set again afterwards.
 	 * @return whether it ended
 	 */
 	static boolean join(Thread thread, long deadline) {
+		boolean interrupted = false;
 		long left = deadline - System.nanoTime();
 		while (left > 0 && thread.isAlive()) {
 			try {
 				TimeUnit.NANOSECONDS.timedJoin(thread, left);
 			}
 			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
+				interrupted = true;
 			}
 			left = deadline - System.nanoTime();
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
 		}
 		return !thread.isAlive();
 	}

@@ -105,11 +105,18 @@ public abstract class Tracker {
 
 		@Override
 		protected void settled() {
+			// a cut-off's interrupt was for a handler's blocking call, not for the callback
+			boolean interrupted = Thread.interrupted();
 			try {
 				this.callback.completed();
 			}
 			catch (Throwable ex) {
 				logger.warn("Pipeline '{}': a completion callback threw; ignored", this.pipeline, ex);
+			}
+			finally {
+				if (interrupted) {
+					Thread.currentThread().interrupt();
+				}
 			}
 		}
 

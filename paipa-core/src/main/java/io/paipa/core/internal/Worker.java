@@ -2,6 +2,7 @@ package io.paipa.core.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentMap;
 
@@ -67,6 +68,9 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 	final Thread thread;
 
 	volatile boolean leaving;
+
+	/** Whether the worker is one of those the run started with, whose opening it awaits. */
+	boolean initial;
 
 	volatile boolean exited;
 
@@ -209,8 +213,11 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 	final void abandonHeld() {
 		onAbort();
 		if (this.inPos < this.inLen) {
-			this.execution.ledger.leftovers(this.step.index, this.in, this.inPos, this.inLen);
+			// out of the batch first: a worker named stuck while it dead-letters them counts none twice
+			Object[] rest = Arrays.copyOfRange(this.in, this.inPos, this.inLen);
+			Arrays.fill(this.in, this.inPos, this.inLen, null);
 			this.inPos = this.inLen;
+			this.execution.ledger.leftovers(this.step.index, rest, 0, rest.length);
 		}
 		if (this.out != null) {
 			this.out.leave();
