@@ -174,16 +174,14 @@ class StopRaceTests {
 		String name = "sr-marker-at-cut-off";
 		CountDownLatch never = new CountDownLatch(1);
 		List<Object> dead = Collections.synchronizedList(new ArrayList<>());
-		// the queue takes 1 and 2 while 0 is in the worker's hands; of 3, 4, 5 and the marker,
-		// taken in one batch from the caller's queue, 5 and the marker wait for room
+		// 0 goes to the worker's hands, 1 to 4 fill the input; 5 and the marker, taken from
+		// the caller's queue in one batch, wait for room
 		Pipeline<Object> pipeline = Pipeline.<Object>builder(name).inputCapacity(4).step("blocked", (Object x) -> {
 			never.await();
 			return x;
 		}).deadLetterHandler((letter) -> dead.add(letter.item())).build();
-		LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(List.of(0, 1, 2));
+		LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(List.of(0, 1, 2, 3, 4, 5, Marker.of("m")));
 		pipeline.start(queue);
-		await().atMost(AWAIT).until(() -> queue.isEmpty() && pipeline.snapshot().step("blocked").queueDepth() > 0);
-		queue.addAll(List.of(3, 4, 5, Marker.of("m")));
 		await().atMost(AWAIT).until(() -> queue.isEmpty() && pipeline.snapshot().step("blocked").queueDepth() == 4);
 		PipelineResult result = pipeline.stop(Duration.ZERO);
 		assertThat(dead).noneMatch((item) -> item instanceof Marker);
