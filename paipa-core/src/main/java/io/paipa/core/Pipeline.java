@@ -331,7 +331,8 @@ public final class Pipeline<I> {
 			steps.add(new StepSnapshot(step.name(), step.kind(),
 					Types.name(step.inputType()),
 					Types.name(step.outputType()), this.workers[i], 0, 0, 0,
-					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0, false));
+					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0, false,
+					null, null));
 		}
 		return new PipelineSnapshot(name(), PipelineState.NEW, 0, 0, 0, 0, 0, List.copyOf(steps), null);
 	}
@@ -447,6 +448,12 @@ public final class Pipeline<I> {
 		private int maxRestarts = 10;
 
 		private boolean redeliverTrackedAtStop;
+
+		private OutagePolicy outage = OutagePolicy.off();
+
+		private long inputMaxWeight;
+
+		private Weigher<Object> weigher;
 
 		private Builder(String name) {
 			if (name == null || name.isBlank()) {
@@ -612,6 +619,39 @@ public final class Pipeline<I> {
 		}
 
 		/**
+		 * Sets when a step's failures are taken for an outage of what it depends on, for
+		 * every step without its own (default: {@link OutagePolicy#off()}).
+		 * @param outage the outage policy
+		 * @return this builder
+		 * @see OutagePolicy
+		 */
+		public Builder<I, O> outage(OutagePolicy outage) {
+			this.outage = Objects.requireNonNull(outage, "outage must not be null");
+			return this;
+		}
+
+		/**
+		 * Bounds a continuous pipeline's input by weight as well as by count: {@code put}
+		 * and {@code offer} wait while the items in the input queue and in the first
+		 * step's hands weigh {@code maxWeight} or more together (a single item heavier
+		 * than that is taken when the input is empty), so that a few huge items cannot
+		 * exhaust the heap.
+		 * @param maxWeight at least 1, in the weigher's unit (typically bytes)
+		 * @param weigher weighs each item, in the caller's thread
+		 * @return this builder
+		 */
+		@SuppressWarnings("unchecked")
+		public Builder<I, O> inputMaxWeight(long maxWeight, Weigher<? super I> weigher) {
+			if (maxWeight < 1) {
+				throw new IllegalArgumentException(
+						"Pipeline '" + this.name + "': input max weight must be at least 1 but was " + maxWeight);
+			}
+			this.inputMaxWeight = maxWeight;
+			this.weigher = (Weigher<Object>) Objects.requireNonNull(weigher, "weigher must not be null");
+			return this;
+		}
+
+		/**
 		 * Sets where items that cannot be processed go (default: logged at WARN).
 		 * @param handler the dead-letter handler
 		 * @return this builder
@@ -707,8 +747,9 @@ public final class Pipeline<I> {
 			int firstCapacity = definitions.get(0).queueCapacity();
 			PipelineDefinition definition = new PipelineDefinition(this.name, List.copyOf(definitions),
 					(this.inputCapacity != null) ? this.inputCapacity : firstCapacity, this.errorPolicy, this.retry,
-					this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout, this.progressInterval,
-					this.maxRestarts, this.redeliverTrackedAtStop);
+					this.outage, this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout,
+					this.progressInterval, this.maxRestarts, this.redeliverTrackedAtStop, this.inputMaxWeight,
+					this.weigher);
 			return new Pipeline<>(definition);
 		}
 
@@ -718,7 +759,8 @@ public final class Pipeline<I> {
 				Type[] types = Types.resolve(this.handler, this.type);
 				return new StepDefinition(this.name, this.kind, this.handler, this.spec.workers,
 						(this.spec.queueCapacity != null) ? this.spec.queueCapacity : defaultCapacity,
-						this.spec.onError, this.spec.retry, Collections.unmodifiableMap(new LinkedHashMap<>(this.spec.options)),
+						this.spec.onError, this.spec.retry, this.spec.outage, this.spec.isolateFailures,
+						Collections.unmodifiableMap(new LinkedHashMap<>(this.spec.options)),
 						this.spec.virtualThreads, (this.spec.inputType != null) ? this.spec.inputType : types[0],
 						(this.spec.outputType != null) ? this.spec.outputType : types[1]);
 			}

@@ -80,4 +80,24 @@ public interface PipelineListener {
 	default void workerRestarted(String pipeline, String step, String worker, Throwable cause) {
 	}
 
+	/**
+	 * Called when a step goes into an outage: several items in a row failed (see
+	 * {@link OutagePolicy}), or the dead-letter handler failed to take one of its dead
+	 * letters. While any step is in an outage the pipeline's input takes nothing.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @param cause the last failure
+	 */
+	default void outageStarted(String pipeline, String step, Throwable cause) {
+	}
+
+	/**
+	 * Called when a step's outage has ended: the held item (or dead letter) went through.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @param lasted how long the outage lasted
+	 */
+	default void outageEnded(String pipeline, String step, java.time.Duration lasted) {
+	}
+
 }

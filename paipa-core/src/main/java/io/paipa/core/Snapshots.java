@@ -24,7 +24,8 @@ final class Snapshots {
 					a.restarts() + b.restarts(), a.handlerNanos() + b.handlerNanos());
 			steps.add(new StepSnapshot(step.name(), step.kind(), step.inputType(), step.outputType(),
 					step.workersConfigured(), step.workersAlive(), step.workersBusy(), step.queueDepth(),
-					step.queueCapacity(), sum, step.utilization(), step.longestBusyNanos(), step.inputEnded()));
+					step.queueCapacity(), sum, step.utilization(), step.longestBusyNanos(), step.inputEnded(),
+					step.outageSince(), step.outageError()));
 		}
 		return new PipelineSnapshot(now.name(), now.state(), carried.in() + now.in(),
 				carried.completed() + now.completed(), carried.dropped() + now.dropped(),

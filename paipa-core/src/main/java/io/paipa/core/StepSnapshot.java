@@ -1,5 +1,7 @@
 package io.paipa.core;
 
+import java.time.Instant;
+
 /**
  * A step as it is now, read without stopping it.
  *
@@ -19,9 +21,21 @@ package io.paipa.core;
  * when none is busy
  * @param inputEnded whether the step's input has ended in this run: its workers end as
  * they run out of work, so none alive is then no fault
+ * @param outageSince when the step's current outage began (see {@link OutagePolicy}), or
+ * {@code null} when it is in none
+ * @param outageError the last failure of the current outage, or {@code null}
  */
 public record StepSnapshot(String name, StepKind kind, String inputType, String outputType, int workersConfigured,
 		int workersAlive, int workersBusy, int queueDepth, int queueCapacity, StepStats stats, double utilization,
-		long longestBusyNanos, boolean inputEnded) {
+		long longestBusyNanos, boolean inputEnded, Instant outageSince, String outageError) {
+
+	/**
+	 * Tells whether the step is in an outage.
+	 * @return {@code true} while it holds an item (or a dead letter) until what it depends
+	 * on comes back
+	 */
+	public boolean inOutage() {
+		return this.outageSince != null;
+	}
 
 }

@@ -20,6 +20,10 @@ public final class StepSpec {
 
 	RetryPolicy retry;
 
+	OutagePolicy outage;
+
+	boolean isolateFailures;
+
 	final Map<String, Object> options = new LinkedHashMap<>();
 
 	boolean virtualThreads;
@@ -70,6 +74,32 @@ public final class StepSpec {
 	 */
 	public StepSpec retry(RetryPolicy retry) {
 		this.retry = Objects.requireNonNull(retry, "retry must not be null");
+		return this;
+	}
+
+	/**
+	 * Sets when the step's failures are taken for an outage of what it depends on
+	 * (default: the pipeline's policy, off unless set).
+	 * @param outage the outage policy
+	 * @return this spec
+	 * @see OutagePolicy
+	 */
+	public StepSpec outage(OutagePolicy outage) {
+		this.outage = Objects.requireNonNull(outage, "outage must not be null");
+		return this;
+	}
+
+	/**
+	 * Sets whether a chunk (a {@link java.util.List} input, as the built-in {@code chunk}
+	 * emits) that failed after its retries is tried again member by member, each as a
+	 * one-member list, so that only the members that fail alone are dead-lettered and the
+	 * others are processed once (default false). The step's handler must then be atomic
+	 * (one transaction per list) or idempotent, since it sees the members again.
+	 * @param isolateFailures whether to isolate failures
+	 * @return this spec
+	 */
+	public StepSpec isolateFailures(boolean isolateFailures) {
+		this.isolateFailures = isolateFailures;
 		return this;
 	}
 

@@ -575,7 +575,9 @@ class EngineEdgeTests {
 		assertThat(inlineEvents.states).containsExactlyElementsOf(threadedEvents.states);
 	}
 
+	/** A dead-letter store that is down for its first two calls. */
 	private static Pipeline<Integer> throwingDeadLetters(PipelineListener listener) {
+		AtomicInteger calls = new AtomicInteger();
 		return Pipeline.<Integer>builder("edge-inline-dlh")
 			.step("noTwos", (Integer x) -> {
 				if (x == 2) {
@@ -584,8 +586,11 @@ class EngineEdgeTests {
 				return x;
 			})
 			.onError(ErrorPolicy.SKIP)
+			.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(1), Duration.ofMillis(1)))
 			.deadLetterHandler((letter) -> {
-				throw new IllegalStateException("dead-letter store down");
+				if (calls.incrementAndGet() <= 2) {
+					throw new IllegalStateException("dead-letter store down");
+				}
 			})
 			.listener(listener)
 			.build();
@@ -593,6 +598,16 @@ class EngineEdgeTests {
 
 	/** Records the events that do not depend on timing or worker counts. */
 	static final class RecordingListener implements PipelineListener {
+
+		@Override
+		public void outageStarted(String pipeline, String step, Throwable cause) {
+			this.states.add("outage " + step);
+		}
+
+		@Override
+		public void outageEnded(String pipeline, String step, Duration lasted) {
+			this.states.add("outage over " + step);
+		}
 
 		final Collection<String> items = new ConcurrentLinkedQueue<>();
 

@@ -279,8 +279,10 @@ class FailureHandlingTests {
 	}
 
 	@Test
-	void throwingDeadLetterHandlerStillCountsTheItemAndThePipelineGoesOn() {
+	void aThrowingDeadLetterHandlerIsRetriedUntilItTakesEveryLetter() {
 		AtomicInteger calls = new AtomicInteger();
+		Set<Object> taken = ConcurrentHashMap.newKeySet();
+		List<String> outages = new CopyOnWriteArrayList<>();
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-dlh-throws")
 			.step("fives-fail", (Integer i) -> {
 				if (i % 5 == 0) {
@@ -290,24 +292,43 @@ class FailureHandlingTests {
 			}, s -> s.workers(2))
 			.step("sink", (Integer i) -> i)
 			.onError(ErrorPolicy.SKIP)
+			.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)))
 			.deadLetterHandler(letter -> {
 				int call = calls.incrementAndGet();
-				if (call % 2 == 0) {
-					throw new AssertionError("dead-letter store is down (error)");
+				if (call <= 4) {
+					if (call % 2 == 0) {
+						throw new AssertionError("dead-letter store is down (error)");
+					}
+					throw new IllegalStateException("dead-letter store is down");
 				}
-				throw new IllegalStateException("dead-letter store is down");
+				taken.add(letter.item());
+			})
+			.listener(new PipelineListener() {
+
+				@Override
+				public void outageStarted(String pipeline, String step, Throwable cause) {
+					outages.add("started " + step);
+				}
+
+				@Override
+				public void outageEnded(String pipeline, String step, Duration lasted) {
+					outages.add("ended " + step);
+				}
+
 			})
 			.build();
 
 		PipelineResult result = pipeline.run(range(1, 50));
 
 		assertThat(result.isSuccess()).isTrue();
-		assertThat(calls).hasValue(10);
+		assertThat(calls).hasValue(14);
+		assertThat(taken).containsExactlyInAnyOrder(5, 10, 15, 20, 25, 30, 35, 40, 45, 50);
 		assertThat(result.deadLettered()).isEqualTo(10);
 		assertThat(result.step("fives-fail").deadLettered()).isEqualTo(10);
 		assertThat(result.completed()).isEqualTo(40);
 		assertThat(result.step("fives-fail").restarts()).isZero();
 		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered());
+		assertThat(outages).startsWith("started fives-fail").contains("ended fives-fail");
 		assertStepAccounting(result.steps());
 	}
 

@@ -97,6 +97,8 @@ class InlineParityTests {
 
 		final AtomicInteger events = new AtomicInteger();
 
+		final AtomicInteger deadLetterCalls = new AtomicInteger();
+
 		/** The handler's attempts per step and item, so that failures can depend on them. */
 		final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
@@ -159,11 +161,12 @@ class InlineParityTests {
 			})
 				.onError(this.fail ? ErrorPolicy.FAIL : ErrorPolicy.SKIP)
 				.retry(RetryPolicy.of(this.maxAttempts, Duration.ZERO))
+				.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(1), Duration.ofMillis(1)))
 				.deadLetterHandler((letter) -> {
-					recorder.deadLetters.add(letter.step() + ":" + letter.item() + ":" + letter.attempts());
-					if (recorder.deadLetters.size() % 3 == 0) {
+					if (recorder.deadLetterCalls.incrementAndGet() % 3 == 0) {
 						throw new IllegalStateException("a dead-letter store that fails now and then");
 					}
+					recorder.deadLetters.add(letter.step() + ":" + letter.item() + ":" + letter.attempts());
 				})
 				.listener(recorder)
 				.build();

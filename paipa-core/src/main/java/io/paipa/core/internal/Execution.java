@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.paipa.core.CompletionCallback;
 import io.paipa.core.ErrorPolicy;
@@ -21,7 +22,7 @@ import io.paipa.core.StepSnapshot;
  * its {@link Intake} (how items enter), its {@link Termination} (how it starts and ends)
  * and its {@link Ledger} (what happened to every item).
  */
-public final class Execution {
+public final class Execution implements Outage.Observer {
 
 	/** Whether the run processes a finite source or runs until stopped. */
 	public enum Mode {
@@ -52,6 +53,9 @@ public final class Execution {
 
 	final long startNanos;
 
+	/** The steps in an outage now: while any is, the input takes nothing. */
+	private final AtomicInteger outages = new AtomicInteger();
+
 	/** Every worker thread of the run, so that the run can end only after they have. */
 	private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
 
@@ -78,6 +82,11 @@ public final class Execution {
 		}
 		this.termination = new Termination(this, n);
 		this.intake = new Intake(this, this.queues[0], this.ledger.counters(0));
+		Outage[] deadLetterOutages = new Outage[n];
+		for (int i = 0; i < n; i++) {
+			deadLetterOutages[i] = this.steps[i].deadLetterOutage;
+		}
+		this.ledger.wire(deadLetterOutages, this.termination::pause);
 		this.startNanos = System.nanoTime();
 	}
 
@@ -213,6 +222,8 @@ public final class Execution {
 		if (!this.termination.beginStop()) {
 			return this.termination.awaitResultUnless(isOwnThread(), this::provisionalResult);
 		}
+		// callers waiting at an outage see that intake stopped
+		this.intake.gateChanged();
 		if (isOwnThread()) {
 			Threads.create("paipa-" + name() + "-stop", () -> this.termination.completeStop(deadline, timeout), false)
 				.start();
@@ -228,6 +239,27 @@ public final class Execution {
 
 	private PipelineResult provisionalResult() {
 		return this.ledger.result(state(), this.startNanos, List.of(), null);
+	}
+
+	// ---- outages
+
+	@Override
+	public void outageStarted(String step, Throwable cause) {
+		this.outages.incrementAndGet();
+		this.listeners.outageStarted(step, cause);
+		this.intake.gateChanged();
+	}
+
+	@Override
+	public void outageEnded(String step, Duration lasted) {
+		this.outages.decrementAndGet();
+		this.listeners.outageEnded(step, lasted);
+		this.intake.gateChanged();
+	}
+
+	/** Whether a step is in an outage now. */
+	boolean inOutage() {
+		return this.outages.get() > 0;
 	}
 
 	// ---- workers

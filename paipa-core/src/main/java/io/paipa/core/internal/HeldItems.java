@@ -85,11 +85,15 @@ final class HeldItems {
 	}
 
 	/**
-	 * The tracker an output emitted now carries, with one reference for the output.
+	 * The tracker an output emitted now carries, with one reference for the output. When
+	 * the output is a list of exactly the held items, in order (a chunk), the tracker is
+	 * aligned with it, so that a later step can take the list apart.
+	 * @param output the output
 	 * @return the tracker, or {@code null} when no held item is tracked
 	 */
-	Tracker cover() {
+	Tracker cover(Object output) {
 		this.covered = this.size;
+		boolean aligned = this.chain == null && holdsExactly(output);
 		Tracker[] members = null;
 		int n = 0;
 		for (int i = -1; i < this.size; i++) {
@@ -97,10 +101,29 @@ final class HeldItems {
 			if (tracker != null) {
 				members = (members != null) ? members : new Tracker[this.size + 1];
 				tracker.retain();
-				members[n++] = tracker;
+				members[aligned ? i : n] = tracker;
+				n++;
 			}
 		}
-		return (n == 0) ? null : (n == 1) ? members[0] : new Tracker.Group(Arrays.copyOf(members, n));
+		if (n == 0) {
+			return null;
+		}
+		if (aligned) {
+			return new Tracker.Group(Arrays.copyOf(members, this.size), true);
+		}
+		return (n == 1) ? members[0] : new Tracker.Group(Arrays.copyOf(members, n));
+	}
+
+	private boolean holdsExactly(Object output) {
+		if (!(output instanceof java.util.List<?> list) || list.size() != this.size) {
+			return false;
+		}
+		for (int i = 0; i < this.size; i++) {
+			if (list.get(i) != this.items[i]) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/** Moves the first {@code n} items into the chain: they settle when the call ends. */

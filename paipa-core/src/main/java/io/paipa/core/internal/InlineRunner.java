@@ -28,7 +28,7 @@ import io.paipa.core.StepStats;
  * <p>Handler time is measured exclusively: the time a step spends handing an output to
  * the next step is that step's, not its own.
  */
-public final class InlineRunner {
+public final class InlineRunner implements Outage.Observer {
 
 	final PipelineDefinition definition;
 
@@ -193,6 +193,16 @@ public final class InlineRunner {
 				enter(previous);
 			}
 		}
+	}
+
+	@Override
+	public void outageStarted(String step, Throwable cause) {
+		this.listeners.outageStarted(step, cause);
+	}
+
+	@Override
+	public void outageEnded(String step, Duration lasted) {
+		this.listeners.outageEnded(step, lasted);
 	}
 
 	/** Switches the clock to stage {@code index}; returns the stage it switched from. */

@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.paipa.core.DeadLetter;
 import io.paipa.core.Emitter;
 import io.paipa.core.ErrorPolicy;
 import io.paipa.core.ItemOutcome;
+import io.paipa.core.OutagePolicy;
 import io.paipa.core.PipelineFailedException;
 import io.paipa.core.RetryPolicy;
 import io.paipa.core.StepContext;
@@ -48,6 +50,10 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 
 	private final HeldItems held;
 
+	private final Outage outage;
+
+	private final Outage deadLetterOutage;
+
 	private final ConcurrentHashMap<String, Object> shared = new ConcurrentHashMap<>();
 
 	private Object handler;
@@ -72,8 +78,12 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		this.policy = policy;
 		this.worker = "paipa-" + runner.definition.name() + "-" + step.name() + "-0";
 		Listeners listeners = runner.listeners;
+		OutagePolicy outage = (step.outage() != null) ? step.outage() : runner.definition.outage();
+		this.outage = new Outage(runner.definition.name(), step.name(), "step", outage, runner);
+		this.deadLetterOutage = new Outage(runner.definition.name(), step.name(), "dead-letter handler", outage, runner);
 		this.processor = new ItemProcessor(runner.definition.name(), step.name(), step.kind() == StepKind.FAN_OUT,
-				last, retry, policy, listeners, this.counts, this, listeners.perItem || listeners.sampled);
+				last, retry, policy, listeners, this.counts, this, listeners.perItem || listeners.sampled, this.outage,
+				step.isolateFailures());
 		this.held = new HeldItems(step.name(), this.counts, listeners);
 	}
 
@@ -172,7 +182,7 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		UpstreamInput input = new UpstreamInput(this.runner, this, this.held, source);
 		Emitter<Object> emitter = (item) -> {
 			Objects.requireNonNull(item, () -> "Step '" + this.step.name() + "' emitted null");
-			this.held.cover();
+			this.held.cover(item);
 			emit(item);
 		};
 		int previous = this.runner.enter(this.index);
@@ -293,8 +303,26 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 	@Override
 	public void deadLetter(Object item, Throwable cause, int attempts, Object raw) {
 		this.deadLettered++;
-		DeadLetters.hand(this.runner.definition.deadLetterHandler(), this.runner.definition.name(),
-				this.step.name(), item, cause, attempts, Tracker.originsOf(raw));
+		DeadLetter letter = new DeadLetter(this.runner.definition.name(), this.step.name(), item, cause, attempts,
+				Tracker.originsOf(raw));
+		DeadLetters.deliver(this.runner.definition.deadLetterHandler(), letter, this.deadLetterOutage,
+				InlineStage::sleep);
+	}
+
+	@Override
+	public void entered(int n) {
+		this.in += n;
+	}
+
+	private static boolean sleep(long nanos) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
 	}
 
 	@Override

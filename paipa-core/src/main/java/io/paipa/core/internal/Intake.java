@@ -31,6 +31,8 @@ final class Intake {
 
 	private volatile Thread source;
 
+	final IntakeGate gate;
+
 	private volatile boolean stopping;
 
 	/** Whether a batch source was pulled to its end. */
@@ -40,6 +42,10 @@ final class Intake {
 		this.execution = execution;
 		this.queue = queue;
 		this.counters = counters;
+		PipelineDefinition definition = execution.definition();
+		this.gate = new IntakeGate(execution,
+				(execution.mode() == Execution.Mode.CONTINUOUS) ? definition.inputMaxWeight() : 0,
+				definition.weigher());
 	}
 
 	Thread sourceThread() {
@@ -48,6 +54,11 @@ final class Intake {
 
 	boolean isExhausted() {
 		return this.exhausted;
+	}
+
+	/** An outage began or ended: callers waiting at the gate look again. */
+	void gateChanged() {
+		this.gate.changed();
 	}
 
 	// ---- callers
@@ -63,26 +74,49 @@ final class Intake {
 	 */
 	boolean accept(Object item, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
 		checkAccepting();
+		long weight = this.gate.weigh(item);
+		long left = this.gate.enter(weight, timeoutNanos, this::isAccepting);
+		if (left == IntakeGate.TIMED_OUT) {
+			return false;
+		}
+		checkAccepting(weight);
 		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this.execution.name()))
 				: item;
 		Object[] one = { raw };
-		if (this.queue.put(one, 0, 1, true, timeoutNanos, this.counters.in) == 1) {
+		if (this.queue.put(one, 0, 1, true, left, this.counters.in) == 1) {
 			return true;
 		}
+		this.gate.leave(weight);
 		return refused();
 	}
 
 	/** As {@link #accept}, for a marker. */
 	boolean acceptMarker(Object marker, CompletionCallback callback, long timeoutNanos) throws InterruptedException {
 		checkAccepting();
-		if (this.queue.putMarker(entry(marker, callback), true, timeoutNanos)) {
+		long left = this.gate.enter(0, timeoutNanos, this::isAccepting);
+		if (left == IntakeGate.TIMED_OUT) {
+			return false;
+		}
+		checkAccepting(0);
+		if (this.queue.putMarker(entry(marker, callback), true, left)) {
 			return true;
 		}
 		return refused();
 	}
 
+	private boolean isAccepting() {
+		return this.execution.termination.state() == PipelineState.RUNNING && !this.execution.termination.isAborted();
+	}
+
+	private void checkAccepting(long weight) {
+		if (!isAccepting()) {
+			this.gate.leave(weight);
+			throw notAccepting();
+		}
+	}
+
 	private void checkAccepting() {
-		if (this.execution.termination.state() != PipelineState.RUNNING || this.execution.termination.isAborted()) {
+		if (!isAccepting()) {
 			throw notAccepting();
 		}
 	}
@@ -132,6 +166,7 @@ final class Intake {
 			int room = 0;
 			while (!this.stopping) {
 				room = (room > 0) ? room : this.queue.awaitRoom();
+				this.gate.awaitNoOutage(() -> !this.stopping);
 				if (room == 0 || this.stopping) {
 					break;
 				}
@@ -177,6 +212,7 @@ final class Intake {
 		Object[] batch = new Object[max];
 		List<Object> more = new ArrayList<>(max);
 		while (!this.stopping) {
+			this.gate.awaitNoOutage(() -> !this.stopping);
 			try {
 				batch[0] = callers.take();
 			}
@@ -247,6 +283,7 @@ final class Intake {
 	 */
 	void stop(long deadline) {
 		this.stopping = true;
+		this.gate.changed();
 		Thread thread = this.source;
 		if (thread != null) {
 			thread.interrupt();
@@ -260,6 +297,7 @@ final class Intake {
 	/** Interrupts the source thread, if any, at an abort. */
 	void interruptSource() {
 		this.stopping = true;
+		this.gate.changed();
 		Thread thread = this.source;
 		if (thread != null) {
 			thread.interrupt();

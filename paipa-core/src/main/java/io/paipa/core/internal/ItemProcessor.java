@@ -1,5 +1,6 @@
 package io.paipa.core.internal;
 
+import java.util.List;
 import java.util.Objects;
 
 import io.paipa.core.Emitter;
@@ -48,6 +49,9 @@ final class ItemProcessor {
 		/** Fails the run; the returned exception is thrown by the processor. */
 		RuntimeException fail(PipelineFailedException failure);
 
+		/** Items entered the step in place of one: a chunk taken apart into its members. */
+		void entered(int n);
+
 		/** Starts timing an attempt, only when listeners want each item's time. */
 		long startAttempt();
 
@@ -79,6 +83,10 @@ final class ItemProcessor {
 	/** Whether each attempt is timed. */
 	private final boolean timed;
 
+	private final Outage outage;
+
+	private final boolean isolate;
+
 	private Object handler;
 
 	private Object result;
@@ -90,7 +98,7 @@ final class ItemProcessor {
 	long lastNanos = -1;
 
 	ItemProcessor(String pipeline, String step, boolean fanOut, boolean last, RetryPolicy retry, ErrorPolicy policy,
-			Listeners listeners, LocalCounts counts, Env env, boolean timed) {
+			Listeners listeners, LocalCounts counts, Env env, boolean timed, Outage outage, boolean isolate) {
 		this.pipeline = pipeline;
 		this.step = step;
 		this.fanOut = fanOut;
@@ -102,6 +110,8 @@ final class ItemProcessor {
 		this.env = env;
 		this.emitter = fanOut ? new FanOutEmitter() : null;
 		this.timed = timed;
+		this.outage = outage;
+		this.isolate = isolate;
 	}
 
 	void handler(Object handler) {
@@ -115,24 +125,32 @@ final class ItemProcessor {
 	 * dropped), the items whose handler time is sampled
 	 */
 	boolean process(Object raw) {
+		return process(raw, true);
+	}
+
+	private boolean process(Object raw, boolean mayIsolate) {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
 		Object item = (envelope != null) ? envelope.item : raw;
-		boolean timed = this.timed;
 		for (int attempt = 1;; attempt++) {
-			this.attempt = attempt;
-			long start = timed ? this.env.startAttempt() : 0;
-			Exception failure = invoke(item, envelope);
-			long nanos = timed ? this.env.endAttempt(start) : -1;
-			this.lastNanos = nanos;
-			this.env.attempted();
+			Exception failure = attempt(item, envelope, attempt);
 			if (failure == null) {
-				succeeded(raw, envelope, nanos);
+				succeeded(raw, envelope, this.lastNanos);
 				return attempt == 1;
 			}
-			if (!retrying(raw, item, failure, attempt, nanos)) {
+			if (!retrying(raw, item, failure, attempt, mayIsolate)) {
 				return false;
 			}
 		}
+	}
+
+	/** Calls the handler once; returns what it threw, or {@code null}. */
+	private Exception attempt(Object item, Tracked envelope, int attempt) {
+		this.attempt = attempt;
+		long start = this.timed ? this.env.startAttempt() : 0;
+		Exception failure = invoke(item, envelope);
+		this.lastNanos = this.timed ? this.env.endAttempt(start) : -1;
+		this.env.attempted();
+		return failure;
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
@@ -156,6 +174,7 @@ final class ItemProcessor {
 	}
 
 	private void succeeded(Object raw, Tracked envelope, long nanos) {
+		this.outage.succeeded();
 		if (this.fanOut) {
 			this.counts.processed++;
 			Tracked.settle(envelope);
@@ -182,14 +201,14 @@ final class ItemProcessor {
 		event(ItemOutcome.PROCESSED, nanos);
 	}
 
-	/** After a failed attempt: true to try again. */
-	private boolean retrying(Object raw, Object item, Exception failure, int attempt, long nanos) {
+	/** After a failed attempt: true to try again at once. */
+	private boolean retrying(Object raw, Object item, Exception failure, int attempt, boolean mayIsolate) {
 		if (this.env.failed()) {
 			throw Abort.INSTANCE;
 		}
 		if (!this.env.cutOff() && attempt < this.retry.maxAttempts()) {
 			this.counts.retried++;
-			event(ItemOutcome.RETRIED, nanos);
+			event(ItemOutcome.RETRIED, this.lastNanos);
 			if (this.env.pause(this.retry.backoffNanos(attempt))) {
 				return true;
 			}
@@ -197,18 +216,111 @@ final class ItemProcessor {
 				throw Abort.INSTANCE;
 			}
 		}
-		this.counts.failed++;
-		event(ItemOutcome.FAILED, nanos);
+		ended(raw, item, failure, attempt, mayIsolate);
+		return false;
+	}
+
+	/**
+	 * The item's attempts are used up: it is dead-lettered at a cut-off, taken apart when
+	 * it is a chunk to isolate, held through an outage, or else dead-lettered or failing
+	 * the run as the policy says.
+	 */
+	private void ended(Object raw, Object item, Exception failure, int attempt, boolean mayIsolate) {
 		if (this.env.cutOff()) {
-			this.env.stopped(raw, failure, attempt);
-			return false;
+			failed();
+			this.env.stopped(raw, failure, this.attempt);
+			return;
 		}
+		if (mayIsolate && this.isolate && item instanceof List<?> list && list.size() > 1) {
+			isolate(raw, list);
+			return;
+		}
+		Exception last = failure;
+		if (this.outage.failed(failure)) {
+			// held until it goes through; when the outage ends without it, it fails alone
+			last = hold(raw, item, failure);
+			if (last == null) {
+				return;
+			}
+		}
+		failed();
 		if (this.policy == ErrorPolicy.SKIP) {
-			this.env.deadLetter(item, failure, attempt, raw);
-			return false;
+			this.env.deadLetter(item, last, this.attempt, raw);
+			return;
 		}
 		throw this.env.fail(new PipelineFailedException(this.pipeline, this.step, item,
-				"handler failed after " + attempt + " attempt(s)", failure));
+				"handler failed after " + this.attempt + " attempt(s)", last));
+	}
+
+	/**
+	 * In an outage: tries the item again with a growing pause until it goes through (or a
+	 * stop cuts it off).
+	 * @return {@code null} when the item is dealt with; its failure when the outage ended
+	 * meanwhile (another item went through) and the item still fails: then it fails alone
+	 */
+	private Exception hold(Object raw, Object item, Exception failure) {
+		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
+		for (int round = 0;; round++) {
+			if (this.outage.givenUp()) {
+				failed();
+				throw this.env.fail(new PipelineFailedException(this.pipeline, this.step, item,
+						"the outage lasted longer than " + this.outage.giveUpAfter(), failure));
+			}
+			if (!this.env.pause(this.outage.backoffNanos(round))) {
+				if (this.env.failed()) {
+					throw Abort.INSTANCE;
+				}
+				failed();
+				this.env.stopped(raw, failure, this.attempt);
+				return null;
+			}
+			boolean over = !this.outage.isActive();
+			this.counts.retried++;
+			event(ItemOutcome.RETRIED, -1);
+			Exception again = attempt(item, envelope, this.attempt + 1);
+			if (again == null) {
+				succeeded(raw, envelope, this.lastNanos);
+				return null;
+			}
+			if (over) {
+				return again;
+			}
+			this.outage.failed(again);
+		}
+	}
+
+	/**
+	 * A chunk that failed is taken apart: each member goes through the step on its own, as
+	 * a one-member list, with its own completion tracking where the chunk's tracker is
+	 * aligned with its members.
+	 */
+	private void isolate(Object raw, List<?> list) {
+		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
+		this.env.entered(list.size() - 1);
+		for (int i = 0; i < list.size(); i++) {
+			Object member = List.of(list.get(i));
+			Tracker tracker = memberTracker(envelope, i, list.size());
+			process((tracker != null) ? tracker.wrap(member) : member, false);
+		}
+		Tracked.settle(envelope);
+	}
+
+	private static Tracker memberTracker(Tracked envelope, int index, int size) {
+		if (envelope == null) {
+			return null;
+		}
+		Tracker tracker = envelope.tracker;
+		Tracker member = (tracker instanceof Tracker.Group group && group.isAlignedWith(size)) ? group.member(index)
+				: tracker;
+		if (member != null) {
+			member.retain();
+		}
+		return member;
+	}
+
+	private void failed() {
+		this.counts.failed++;
+		event(ItemOutcome.FAILED, this.lastNanos);
 	}
 
 	/** The worker died of an unexpected error on this item: it is dead-lettered with it. */

@@ -1,7 +1,5 @@
 package io.paipa.core.internal;
 
-import java.util.concurrent.TimeUnit;
-
 import io.paipa.core.FanOutHandler;
 import io.paipa.core.PipelineFailedException;
 import io.paipa.core.StepHandler;
@@ -25,11 +23,16 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 	/** When the batch under way started, 0 when none is (or items are timed one by one). */
 	private long batchStart;
 
+	/** Whether the pipeline's input is bounded by weight and this is its first step. */
+	private final boolean weighing;
+
 	ItemWorker(StepRuntime step, int index, Worker predecessor) {
 		super(step, index, predecessor);
 		this.processor = new ItemProcessor(this.execution.name(), step.name(),
 				step.definition.kind() == StepKind.FAN_OUT, step.last, step.retry, step.policy,
-				this.execution.listeners, this.counts, this, this.execution.listeners.perItem);
+				this.execution.listeners, this.counts, this, this.execution.listeners.perItem, step.outage,
+				step.definition.isolateFailures());
+		this.weighing = step.index == 0 && this.execution.intake.gate.isWeighing();
 		this.sampleFirst = this.execution.listeners.sampled;
 	}
 
@@ -90,8 +93,12 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 
 	private void processCurrent() {
 		boolean sample = this.sampleFirst && this.inPos == 0;
-		boolean firstTry = this.processor.process(this.in[this.inPos]);
+		Object raw = this.in[this.inPos];
+		boolean firstTry = this.processor.process(raw);
 		this.in[this.inPos++] = null;
+		if (this.weighing) {
+			this.execution.intake.gate.leave(this.execution.intake.gate.weigh(raw));
+		}
 		if (sample && firstTry) {
 			long nanos = (this.batchStart != 0)
 					? Math.max(0, System.nanoTime() - this.batchStart - this.blockedNanos) : this.processor.lastNanos;
@@ -134,15 +141,7 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 
 	@Override
 	public boolean pause(long nanos) {
-		if (nanos > 0 && !this.termination.isAborted()) {
-			try {
-				TimeUnit.NANOSECONDS.sleep(nanos);
-			}
-			catch (InterruptedException ex) {
-				// only an abort interrupts workers
-			}
-		}
-		return !this.termination.isAborted();
+		return this.termination.pause(nanos);
 	}
 
 	@Override
@@ -162,6 +161,11 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 	public void stopped(Object raw, Throwable failure, int attempts) {
 		Ledger ledger = this.execution.ledger;
 		ledger.stopped(this.step.index, raw, ledger.stopCause(this.step.index, failure), attempts);
+	}
+
+	@Override
+	public void entered(int n) {
+		this.step.counters.in.add(n);
 	}
 
 	@Override

@@ -3,8 +3,10 @@ package io.paipa.core.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.paipa.core.DeadLetter;
 import io.paipa.core.Marker;
 import io.paipa.core.PipelineClosedException;
 import io.paipa.core.PipelineFailedException;
@@ -40,12 +42,23 @@ final class Ledger {
 	 */
 	private volatile boolean closed;
 
+	/** Each step's dead-letter outage, once wired. */
+	private Outage[] deadLetterOutages;
+
+	private LongPredicate pause;
+
 	Ledger(PipelineDefinition definition) {
 		this.definition = definition;
 		this.counters = new StepCounters[definition.steps().size()];
 		for (int i = 0; i < this.counters.length; i++) {
 			this.counters[i] = new StepCounters();
 		}
+	}
+
+	/** Wires in what retrying a failing dead-letter handler needs. */
+	void wire(Outage[] deadLetterOutages, LongPredicate pause) {
+		this.deadLetterOutages = deadLetterOutages;
+		this.pause = pause;
 	}
 
 	StepCounters counters(int step) {
@@ -94,8 +107,9 @@ final class Ledger {
 			recordError("step '" + stepName(step) + "' dead-lettered an item after " + attempts + " attempt(s): "
 					+ cause);
 		}
-		DeadLetters.hand(this.definition.deadLetterHandler(), this.definition.name(), stepName(step), item, cause,
-				attempts, Tracker.originsOf(raw));
+		DeadLetter letter = new DeadLetter(this.definition.name(), stepName(step), item, cause, attempts,
+				Tracker.originsOf(raw));
+		DeadLetters.deliver(this.definition.deadLetterHandler(), letter, this.deadLetterOutages[step], this.pause);
 		Tracked.settle(raw);
 	}
 

@@ -116,6 +116,28 @@ final class Listeners {
 		}
 	}
 
+	void outageStarted(String step, Throwable cause) {
+		for (PipelineListener listener : this.listeners) {
+			try {
+				listener.outageStarted(this.pipeline, step, cause);
+			}
+			catch (Throwable ex) {
+				failed(listener, ex);
+			}
+		}
+	}
+
+	void outageEnded(String step, java.time.Duration lasted) {
+		for (PipelineListener listener : this.listeners) {
+			try {
+				listener.outageEnded(this.pipeline, step, lasted);
+			}
+			catch (Throwable ex) {
+				failed(listener, ex);
+			}
+		}
+	}
+
 	private void failed(PipelineListener listener, Throwable ex) {
 		logger.warn("Pipeline '{}': listener {} threw; ignored", this.pipeline, listener, ex);
 	}

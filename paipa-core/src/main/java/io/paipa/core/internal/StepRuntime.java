@@ -1,5 +1,6 @@
 package io.paipa.core.internal;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.paipa.core.ErrorPolicy;
+import io.paipa.core.OutagePolicy;
 import io.paipa.core.PipelineFailedException;
 import io.paipa.core.RetryPolicy;
 import io.paipa.core.StepKind;
@@ -55,6 +57,12 @@ final class StepRuntime {
 
 	final int maxTake;
 
+	/** The outage of what the step's handler depends on, as its failures tell. */
+	final Outage outage;
+
+	/** The outage of the dead-letter handler, for this step's dead letters. */
+	final Outage deadLetterOutage;
+
 	private final ReentrantLock lock = new ReentrantLock();
 
 	private final List<Worker> workers = new ArrayList<>();
@@ -89,6 +97,10 @@ final class StepRuntime {
 		this.retry = retry;
 		this.configured = workers;
 		this.maxTake = Math.max(1, input.capacity());
+		OutagePolicy outage = (definition.outage() != null) ? definition.outage() : execution.definition().outage();
+		this.outage = new Outage(execution.name(), definition.name(), "step", outage, execution);
+		this.deadLetterOutage = new Outage(execution.name(), definition.name(), "dead-letter handler", outage,
+				execution);
 	}
 
 	String name() {
@@ -327,7 +339,21 @@ final class StepRuntime {
 				Types.name(this.definition.outputType()), this.configured, workers.length, busy, this.input.size(),
 				this.input.capacity(), this.counters.toStats(name()),
 				this.utilization.at(now, busyTotal, this.configured), longest,
-				this.input.isClosed() && this.input.size() == 0);
+				this.input.isClosed() && this.input.size() == 0, outageBegan(), outageError());
+	}
+
+	private Instant outageBegan() {
+		Instant began = this.outage.began();
+		return (began != null) ? began : this.deadLetterOutage.began();
+	}
+
+	private String outageError() {
+		String error = this.outage.error();
+		if (error != null) {
+			return error;
+		}
+		error = this.deadLetterOutage.error();
+		return (error != null) ? "the dead-letter handler failed: " + error : null;
 	}
 
 }

@@ -94,6 +94,9 @@ final class StreamInput implements StepInput<Object> {
 		Object raw = worker.in[worker.inPos];
 		worker.in[worker.inPos++] = null;
 		worker.held.took(raw);
+		if (worker.step.index == 0 && worker.execution.intake.gate.isWeighing()) {
+			worker.execution.intake.gate.leave(worker.execution.intake.gate.weigh(raw));
+		}
 		this.consumed++;
 		return worker.held.current;
 	}

@@ -175,7 +175,7 @@ final class StreamWorker extends Worker {
 			if (worker.abandoned || worker.termination.isFailed()) {
 				throw Abort.INSTANCE;
 			}
-			Tracker tracker = worker.held.cover();
+			Tracker tracker = worker.held.cover(item);
 			worker.out.add((tracker != null) ? tracker.wrap(item) : item);
 		}
 

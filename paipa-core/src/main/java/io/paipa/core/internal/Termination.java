@@ -104,6 +104,27 @@ final class Termination {
 		}
 	}
 
+	/**
+	 * Waits before a retry, unless the run aborted.
+	 * @param nanos the pause
+	 * @return false when the run aborted (before or during the pause), or the thread was
+	 * interrupted for another reason (its interrupt status is then set again)
+	 */
+	boolean pause(long nanos) {
+		if (nanos > 0 && !isAborted()) {
+			try {
+				TimeUnit.NANOSECONDS.sleep(nanos);
+			}
+			catch (InterruptedException ex) {
+				if (!isAborted()) {
+					Thread.currentThread().interrupt();
+					return false;
+				}
+			}
+		}
+		return !isAborted();
+	}
+
 	// ---- starting
 
 	/**

@@ -40,7 +40,7 @@ public abstract class Tracker {
 		while (next != null) {
 			if (next instanceof Group group) {
 				for (Tracker member : group.members) {
-					if (member.refs.decrementAndGet() == 0) {
+					if (member != null && member.refs.decrementAndGet() == 0) {
 						settling = (settling != null) ? settling : new ArrayDeque<>();
 						settling.add(member);
 					}
@@ -129,31 +129,59 @@ public abstract class Tracker {
 
 	/**
 	 * The tracker of an item derived from several inputs: settles them all. It takes over
-	 * one reference of each member from its creator.
+	 * one reference of each member from its creator. An aligned group is a list's: its
+	 * members stand for the list's elements by position ({@code null} for an element that
+	 * is not tracked), so that the list can be taken apart again.
 	 */
 	public static final class Group extends Tracker {
 
 		private final Tracker[] members;
 
+		private final boolean aligned;
+
 		public Group(Tracker[] members) {
+			this(members, false);
+		}
+
+		Group(Tracker[] members, boolean aligned) {
 			this.members = members;
+			this.aligned = aligned;
 		}
 
 		int size() {
 			return this.members.length;
 		}
 
+		/** Whether the members stand for the elements of a list of this size, by position. */
+		boolean isAlignedWith(int size) {
+			return this.aligned && this.members.length == size;
+		}
+
+		/** The tracker of the list's element at {@code index}, or {@code null}. */
+		Tracker member(int index) {
+			return this.members[index];
+		}
+
 		@Override
 		void collectOrigins(List<CompletionCallback> into) {
 			// a loop, not recursion: groups may chain deep
-			ArrayDeque<Tracker> open = new ArrayDeque<>(List.of(this.members));
+			ArrayDeque<Tracker> open = new ArrayDeque<>();
+			addAll(open, this.members);
 			while (!open.isEmpty()) {
 				Tracker tracker = open.poll();
 				if (tracker instanceof Group group) {
-					open.addAll(List.of(group.members));
+					addAll(open, group.members);
 				}
 				else {
 					tracker.collectOrigins(into);
+				}
+			}
+		}
+
+		private static void addAll(ArrayDeque<Tracker> open, Tracker[] members) {
+			for (Tracker member : members) {
+				if (member != null) {
+					open.add(member);
 				}
 			}
 		}
