@@ -116,7 +116,8 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 	void accept(Object entry) {
 		if (entry instanceof MarkerEntry marker) {
 			flushChunk();
-			MarkerCall.run(this.handler, marker, this, this.runner.definition.name(), this.step.name());
+			MarkerCall.run(this.handler, marker, this, this.runner.definition.name(), this.step.name(), (error) -> {
+			});
 			return;
 		}
 		this.in++;
@@ -220,7 +221,8 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		}
 		if (input.exit == BatchQueue.AT_MARKER) {
 			MarkerEntry marker = (MarkerEntry) this.runner.ready.poll();
-			MarkerCall.run(this.handler, marker, this, this.runner.definition.name(), this.step.name());
+			MarkerCall.run(this.handler, marker, this, this.runner.definition.name(), this.step.name(), (error) -> {
+			});
 			return true;
 		}
 		if (input.exit != 0) {

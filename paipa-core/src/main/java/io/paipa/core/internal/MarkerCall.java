@@ -1,6 +1,7 @@
 package io.paipa.core.internal;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,19 +48,17 @@ final class MarkerCall implements MarkerEmitter<Object> {
 
 	/** Lets a worker's handler handle a marker; its outputs go to the worker's buffer. */
 	static void handle(Worker worker, MarkerEntry entry) {
-		String error = run(worker.handler, entry, worker.out, worker.execution.name(), worker.step.name());
-		if (error != null) {
-			worker.execution.ledger.recordError(error);
-		}
+		run(worker.handler, entry, worker.out, worker.execution.name(), worker.step.name(),
+				worker.execution.ledger::recordError);
 	}
 
 	/**
 	 * Calls the hook and gives back the entry's reference.
-	 * @return a description of the hook's failure, or {@code null}
+	 * @param errors told about a failure of the hook, before the marker is passed on
 	 */
-	static String run(Object handler, MarkerEntry entry, Target target, String pipeline, String step) {
+	static void run(Object handler, MarkerEntry entry, Target target, String pipeline, String step,
+			Consumer<String> errors) {
 		MarkerCall call = new MarkerCall(entry, target, step);
-		String error = null;
 		try {
 			invoke(handler, entry.value, call);
 		}
@@ -67,7 +66,7 @@ final class MarkerCall implements MarkerEmitter<Object> {
 			throw ex;
 		}
 		catch (Throwable ex) {
-			error = "step '" + step + "': onMarker failed for " + entry.value + ": " + ex;
+			errors.accept("step '" + step + "': onMarker failed for " + entry.value + ": " + ex);
 			logger.warn("Pipeline '{}', step '{}': onMarker failed for marker {}; the marker is passed on", pipeline,
 					step, entry.value, ex);
 			if (!call.passed) {
@@ -75,7 +74,6 @@ final class MarkerCall implements MarkerEmitter<Object> {
 			}
 		}
 		entry.release();
-		return error;
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
