@@ -127,7 +127,8 @@ public class PaipaEndpoint {
 							step.stats().retried(), step.stats().failed(), step.stats().deadLettered(),
 							step.stats().abandoned()),
 					step.stats().restarts(), Math.round(step.utilization() * 1000) / 1000.0,
-					step.name().equals(bottleneck)));
+					step.name().equals(bottleneck),
+					step.inOutage() ? new Outage(step.outageSince().toString(), step.outageError()) : null));
 		}
 		return new PipelineDescriptor(snapshot.name(), snapshot.state().name(), snapshot.in(), snapshot.completed(),
 				snapshot.dropped(), snapshot.deadLettered(), snapshot.abandoned(), bottleneck, steps,
@@ -165,9 +166,21 @@ public class PaipaEndpoint {
 	 * @param restarts workers replaced
 	 * @param utilization busy share of worker time, 0 to 1
 	 * @param bottleneck whether it is the pipeline's bottleneck
+	 * @param outage the step's outage, or {@code null} when it is in none
 	 */
 	public record StepDescriptor(String name, String kind, String inputType, String outputType, Workers workers,
-			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck) {
+			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck,
+			@Nullable Outage outage) {
+
+	}
+
+	/**
+	 * A step's outage: what it depends on keeps failing, so it holds its item (or dead
+	 * letter) and the pipeline takes no input.
+	 * @param since when it began
+	 * @param error its last failure
+	 */
+	public record Outage(String since, @Nullable String error) {
 
 	}
 

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import io.paipa.core.ErrorPolicy;
 
@@ -113,6 +114,26 @@ public class PaipaProperties {
 		private Retry retry = new Retry();
 
 		/**
+		 * When a step's failures are taken for an outage of what it depends on, for every
+		 * step without its own. Off unless after-failures is set.
+		 */
+		private Outage outage = new Outage();
+
+		/**
+		 * Maximum weight of the items in a continuous pipeline's input queue and in its
+		 * first step's hands, as the Weigher bean weighs them (by default the length of
+		 * text and byte arrays), so that a few huge items cannot exhaust the heap. Unset
+		 * bounds the input by count only.
+		 */
+		private @Nullable DataSize inputMaxWeight;
+
+		/**
+		 * Name of the Weigher bean for input-max-weight. Defaults to the application's only
+		 * Weigher bean, or to the length of text and byte arrays.
+		 */
+		private @Nullable String weigher;
+
+		/**
 		 * Maximum time to drain queued and in-flight items when the pipeline stops, and to
 		 * wait for workers after a failure.
 		 */
@@ -216,6 +237,30 @@ public class PaipaProperties {
 
 		public void setRetry(Retry retry) {
 			this.retry = retry;
+		}
+
+		public Outage getOutage() {
+			return this.outage;
+		}
+
+		public void setOutage(Outage outage) {
+			this.outage = outage;
+		}
+
+		public @Nullable DataSize getInputMaxWeight() {
+			return this.inputMaxWeight;
+		}
+
+		public void setInputMaxWeight(@Nullable DataSize inputMaxWeight) {
+			this.inputMaxWeight = inputMaxWeight;
+		}
+
+		public @Nullable String getWeigher() {
+			return this.weigher;
+		}
+
+		public void setWeigher(@Nullable String weigher) {
+			this.weigher = weigher;
 		}
 
 		public Duration getShutdownTimeout() {
@@ -602,6 +647,20 @@ public class PaipaProperties {
 		private @Nullable ErrorPolicy onError;
 
 		/**
+		 * When the step's failures are taken for an outage of what it depends on. Unset
+		 * fields follow the pipeline's outage settings.
+		 */
+		private Outage outage = new Outage();
+
+		/**
+		 * Whether a list (a chunk) that failed after its retries is tried again member by
+		 * member, each as a one-member list, so that only the members that fail alone are
+		 * dead-lettered. The step's handler must then be atomic (one transaction per list)
+		 * or idempotent.
+		 */
+		private boolean isolateFailures;
+
+		/**
 		 * Options handed to the step's handler through StepContext.options().
 		 */
 		private Map<String, String> options = new LinkedHashMap<>();
@@ -663,6 +722,22 @@ public class PaipaProperties {
 			this.onError = onError;
 		}
 
+		public Outage getOutage() {
+			return this.outage;
+		}
+
+		public void setOutage(Outage outage) {
+			this.outage = outage;
+		}
+
+		public boolean isIsolateFailures() {
+			return this.isolateFailures;
+		}
+
+		public void setIsolateFailures(boolean isolateFailures) {
+			this.isolateFailures = isolateFailures;
+		}
+
 		public Map<String, String> getOptions() {
 			return this.options;
 		}
@@ -693,6 +768,76 @@ public class PaipaProperties {
 
 		public void setMaxWait(@Nullable Duration maxWait) {
 			this.maxWait = maxWait;
+		}
+
+	}
+
+	/**
+	 * When a step's failures are taken for an outage of what it depends on (a database, a
+	 * service): it then holds its item and retries it, and the pipeline takes no input,
+	 * until the item goes through.
+	 */
+	public static class Outage {
+
+		/**
+		 * Number of different items that must fail in a row (after their retries) for an
+		 * outage. 0 turns outage detection off. Defaults to off.
+		 */
+		private @Nullable Integer afterFailures;
+
+		/**
+		 * Pause before the first retry of the held item, doubled after each failed retry.
+		 * Also the first pause before a failing dead-letter handler is tried again.
+		 * Defaults to 100ms.
+		 */
+		private @Nullable Duration initialBackoff;
+
+		/**
+		 * Longest pause between retries of the held item. Defaults to 30s.
+		 */
+		private @Nullable Duration maxBackoff;
+
+		/**
+		 * Longest outage before the pipeline fails. Unset waits for as long as it takes
+		 * (until a stop).
+		 */
+		private @Nullable Duration giveUpAfter;
+
+		public @Nullable Integer getAfterFailures() {
+			return this.afterFailures;
+		}
+
+		public void setAfterFailures(@Nullable Integer afterFailures) {
+			this.afterFailures = afterFailures;
+		}
+
+		public @Nullable Duration getInitialBackoff() {
+			return this.initialBackoff;
+		}
+
+		public void setInitialBackoff(@Nullable Duration initialBackoff) {
+			this.initialBackoff = initialBackoff;
+		}
+
+		public @Nullable Duration getMaxBackoff() {
+			return this.maxBackoff;
+		}
+
+		public void setMaxBackoff(@Nullable Duration maxBackoff) {
+			this.maxBackoff = maxBackoff;
+		}
+
+		public @Nullable Duration getGiveUpAfter() {
+			return this.giveUpAfter;
+		}
+
+		public void setGiveUpAfter(@Nullable Duration giveUpAfter) {
+			this.giveUpAfter = giveUpAfter;
+		}
+
+		boolean isSet() {
+			return this.afterFailures != null || this.initialBackoff != null || this.maxBackoff != null
+					|| this.giveUpAfter != null;
 		}
 
 	}

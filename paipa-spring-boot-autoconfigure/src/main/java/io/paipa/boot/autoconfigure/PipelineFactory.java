@@ -8,6 +8,7 @@ import org.springframework.core.ResolvableType;
 import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
 import io.paipa.core.DeadLetterHandler;
 import io.paipa.core.FanOutHandler;
+import io.paipa.core.OutagePolicy;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineListener;
 import io.paipa.core.RetryPolicy;
@@ -15,6 +16,7 @@ import io.paipa.core.StepHandler;
 import io.paipa.core.StepSpec;
 import io.paipa.core.Steps;
 import io.paipa.core.StreamHandler;
+import io.paipa.core.Weigher;
 
 /**
  * Builds a planned pipeline from its handler beans: singletons are shared by a step's
@@ -33,7 +35,10 @@ final class PipelineFactory {
 		PaipaProperties.Pipeline properties = plan.properties();
 		String prefix = "paipa.pipelines." + plan.name();
 		RetryPolicy pipelineRetry = PipelinePlanner.retry(prefix + ".retry", properties.getRetry(), null);
+		OutagePolicy pipelineOutage = PipelinePlanner.outage(prefix + ".outage", properties.getOutage(),
+				OutagePolicy.off());
 		Pipeline.Builder builder = Pipeline.builder(plan.name())
+			.outage(pipelineOutage)
 			.queueCapacity(properties.getQueueCapacity())
 			.inputCapacity(properties.getInputCapacity())
 			.shutdownTimeout(properties.getShutdownTimeout())
@@ -44,9 +49,12 @@ final class PipelineFactory {
 		if (properties.getOnError() != null) {
 			builder.onError(properties.getOnError());
 		}
+		if (properties.getInputMaxWeight() != null) {
+			builder.inputMaxWeight(properties.getInputMaxWeight().toBytes(), weigher(properties));
+		}
 		this.beanFactory.getBeanProvider(PipelineListener.class).orderedStream().forEach(builder::listener);
 		for (StepPlan step : plan.steps()) {
-			Consumer<StepSpec> spec = (s) -> configure(s, step, pipelineRetry);
+			Consumer<StepSpec> spec = (s) -> configure(s, step, pipelineRetry, pipelineOutage);
 			switch (step.kind()) {
 				case ONE_TO_ONE -> builder.step(step.name(), (StepHandler) handler(step, StepHandler.class), spec);
 				case FAN_OUT -> builder.fanOut(step.name(), (FanOutHandler) handler(step, FanOutHandler.class), spec);
@@ -63,7 +71,7 @@ final class PipelineFactory {
 		return builder.build();
 	}
 
-	private void configure(StepSpec spec, StepPlan step, RetryPolicy pipelineRetry) {
+	private void configure(StepSpec spec, StepPlan step, RetryPolicy pipelineRetry, OutagePolicy pipelineOutage) {
 		PaipaProperties.Step properties = step.properties();
 		spec.workers((properties.getWorkers() != null) ? properties.getWorkers() : 1);
 		if (properties.getQueueCapacity() != null) {
@@ -75,6 +83,11 @@ final class PipelineFactory {
 		if (properties.getRetry().isSet()) {
 			spec.retry(PipelinePlanner.retry(step.propertyPrefix() + ".retry", properties.getRetry(), pipelineRetry));
 		}
+		if (properties.getOutage().isSet()) {
+			spec.outage(PipelinePlanner.outage(step.propertyPrefix() + ".outage", properties.getOutage(),
+					pipelineOutage));
+		}
+		spec.isolateFailures(properties.isIsolateFailures());
 		spec.options(properties.getOptions());
 		spec.virtualThreads(properties.isVirtualThreads());
 		if (step.inputType().resolve() != null && step.outputType().resolve() != null) {
@@ -98,6 +111,14 @@ final class PipelineFactory {
 			return FanOutHandler.perWorker(() -> this.beanFactory.getBean(beanName, FanOutHandler.class));
 		}
 		return StreamHandler.perWorker(() -> this.beanFactory.getBean(beanName, StreamHandler.class));
+	}
+
+	@SuppressWarnings("unchecked")
+	private Weigher<Object> weigher(PaipaProperties.Pipeline properties) {
+		if (properties.getWeigher() != null) {
+			return this.beanFactory.getBean(properties.getWeigher(), Weigher.class);
+		}
+		return this.beanFactory.getBeanProvider(Weigher.class).getIfUnique(Weigher::ofSize);
 	}
 
 	private DeadLetterHandler deadLetterHandler(PaipaProperties.Pipeline properties) {

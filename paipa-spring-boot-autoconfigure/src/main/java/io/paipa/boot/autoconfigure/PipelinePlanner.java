@@ -28,6 +28,7 @@ import io.paipa.boot.autoconfigure.PipelinePlan.Kind;
 import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
 import io.paipa.core.DeadLetterHandler;
 import io.paipa.core.FanOutHandler;
+import io.paipa.core.OutagePolicy;
 import io.paipa.core.RetryPolicy;
 import io.paipa.core.StepHandler;
 import io.paipa.core.StreamHandler;
@@ -295,6 +296,29 @@ final class PipelinePlanner {
 					deadLetters.getTopic(), "Set either " + prefix + ".dead-letter.kafka.topic or " + prefix
 							+ ".dead-letter-handler, not both");
 		}
+	}
+
+	static OutagePolicy outage(String key, PaipaProperties.Outage outage, OutagePolicy defaults) {
+		Integer after = outage.getAfterFailures();
+		if (after != null && after < 0) {
+			throw new InvalidConfigurationPropertyValueException(key + ".after-failures", after,
+					"Must be 0 (off) or more");
+		}
+		Duration initial = (outage.getInitialBackoff() != null) ? outage.getInitialBackoff()
+				: defaults.initialBackoff();
+		Duration max = (outage.getMaxBackoff() != null) ? outage.getMaxBackoff() : defaults.maxBackoff();
+		if (initial.isNegative() || initial.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(key + ".initial-backoff", initial, "Must be positive");
+		}
+		if (max.compareTo(initial) < 0) {
+			throw new InvalidConfigurationPropertyValueException(key + ".max-backoff", max,
+					"Must be at least the initial backoff (" + initial + ")");
+		}
+		Duration giveUp = (outage.getGiveUpAfter() != null) ? outage.getGiveUpAfter() : defaults.giveUpAfter();
+		if (giveUp != null && (giveUp.isNegative() || giveUp.isZero())) {
+			throw new InvalidConfigurationPropertyValueException(key + ".give-up-after", giveUp, "Must be positive");
+		}
+		return new OutagePolicy((after != null) ? after : defaults.afterFailures(), initial, max, giveUp);
 	}
 
 	static RetryPolicy retry(String key, PaipaProperties.Retry retry, @Nullable RetryPolicy defaults) {

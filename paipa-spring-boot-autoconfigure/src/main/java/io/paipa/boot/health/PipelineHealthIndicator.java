@@ -17,10 +17,11 @@ import io.paipa.core.StepSnapshot;
 /**
  * The health of one pipeline: UP while it runs with every step at its configured
  * workers, and for a batch pipeline that is idle or finished well; DOWN when it failed,
- * when a running step has no live worker (though its input has not ended), or when a
- * worker has been busy on one item longer than the stall timeout; OUT_OF_SERVICE once
- * stopped. The details show the
- * state, every step's figures and the last error.
+ * when a running step has no live worker (though its input has not ended), when a step is
+ * in an outage (what it depends on keeps failing, or the dead-letter handler does), or
+ * when a worker has been busy on one item longer than the stall timeout; OUT_OF_SERVICE
+ * once stopped. The details show the state, every step's figures (an outage with since
+ * when and its last error) and the last error.
  */
 public class PipelineHealthIndicator implements HealthIndicator {
 
@@ -49,6 +50,10 @@ public class PipelineHealthIndicator implements HealthIndicator {
 			steps.put(step.name(), details(step));
 			if (running && step.workersAlive() == 0 && !step.inputEnded()) {
 				problems.add("step '" + step.name() + "' has no live worker");
+			}
+			if (running && step.inOutage()) {
+				problems.add("step '" + step.name() + "' is in an outage since " + step.outageSince() + ": "
+						+ step.outageError());
 			}
 			if (running && step.longestBusyNanos() > this.stallTimeout.toNanos()) {
 				problems.add("a worker of step '" + step.name() + "' has been busy on one item for "
@@ -88,6 +93,10 @@ public class PipelineHealthIndicator implements HealthIndicator {
 		details.put("deadLettered", step.stats().deadLettered());
 		details.put("restarts", step.stats().restarts());
 		details.put("utilization", Math.round(step.utilization() * 1000) / 1000.0);
+		if (step.inOutage()) {
+			details.put("outage", Map.of("since", step.outageSince().toString(), "error",
+					String.valueOf(step.outageError())));
+		}
 		return details;
 	}
 

@@ -117,6 +117,11 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.tags(tags.and("state", "busy"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
+			add.accept(Gauge.builder("paipa.step.outage", pipeline, (p) -> read.apply(p).inOutage() ? 1 : 0)
+				.tags(tags)
+				.description("1 while the step is in an outage (holding an item until what it depends on is back), "
+						+ "else 0")
+				.register(registry));
 			add.accept(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
 				.tags(tags)
 				.description("Share of the step's worker time spent in the handler over the last seconds, 0 to 1")

@@ -41,7 +41,9 @@ class ConfigurationMetadataTests {
 
 	/** Every setting of a pipeline, as its key under {@code paipa.pipelines.<name>}. */
 	private static final List<String> PIPELINE_KEYS = List.of("definition", "mode", "input-capacity", "source-queue",
-			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier", "shutdown-timeout",
+			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures",
+			"outage.initial-backoff", "outage.max-backoff", "outage.give-up-after", "input-max-weight", "weigher",
+			"shutdown-timeout",
 			"progress-interval", "dead-letter-handler", "max-restarts", "source.kafka.topics", "source.kafka.group-id",
 			"source.kafka.max-in-flight", "source.kafka.poll-timeout", "source.kafka.revoke-timeout",
 			"source.kafka.properties", "sink.kafka.topic", "sink.kafka.key", "sink.kafka.batch-size",
@@ -49,7 +51,8 @@ class ConfigurationMetadataTests {
 
 	/** Every setting of a step, as its key under {@code paipa.pipelines.<name>.steps.<step>}. */
 	private static final List<String> STEP_KEYS = List.of("workers", "queue-capacity", "virtual-threads",
-			"retry.max-attempts", "retry.backoff", "retry.multiplier", "on-error", "options", "type", "size",
+			"retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures", "outage.initial-backoff",
+			"outage.max-backoff", "outage.give-up-after", "isolate-failures", "on-error", "options", "type", "size",
 			"max-wait");
 
 	private static Map<String, Map<String, Object>> properties;

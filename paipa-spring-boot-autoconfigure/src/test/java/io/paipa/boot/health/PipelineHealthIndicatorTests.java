@@ -96,6 +96,36 @@ class PipelineHealthIndicatorTests {
 	}
 
 	@Test
+	void downWhileAStepIsInAnOutageAndUpAgainWhenItIsOver() throws Exception {
+		java.util.concurrent.atomic.AtomicBoolean databaseDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("outage")
+			.deadLetterHandler(this.deadLetters::add)
+			.step("store", (Integer i) -> {
+				if (databaseDown.get()) {
+					throw new IllegalStateException("database closed");
+				}
+				return i;
+			}, (s) -> s.outage(io.paipa.core.OutagePolicy.afterFailures(1)
+				.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20))))
+			.build();
+		PipelineHealthIndicator indicator = new PipelineHealthIndicator(pipeline, LONG_STALL_TIMEOUT);
+		start(pipeline);
+		pipeline.input().put(1);
+		await().atMost(WAIT).until(() -> indicator.health().getStatus().equals(Status.DOWN));
+
+		Health down = indicator.health();
+		assertThat((List<?>) down.getDetails().get("problems")).singleElement()
+			.asString()
+			.contains("step 'store' is in an outage")
+			.contains("database closed");
+		assertThat(step(down, "store")).containsKey("outage");
+
+		databaseDown.set(false);
+		await().atMost(WAIT).until(() -> indicator.health().getStatus().equals(Status.UP));
+		assertThat(step(indicator.health(), "store")).doesNotContainKey("outage");
+	}
+
+	@Test
 	void upForABatchPipelineNeverRunAndAfterASuccessfulRun() {
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("batch")
 			.step("filter", (Integer i) -> (i % 3 == 0) ? null : i, (s) -> s.workers(2).queueCapacity(8))
@@ -484,7 +514,8 @@ class PipelineHealthIndicatorTests {
 
 	private static StepSnapshot stepSnapshot(String name, int configured, int alive, int busy, long longestBusy) {
 		return new StepSnapshot(name, StepKind.ONE_TO_ONE, "java.lang.Integer", "java.lang.Integer", configured,
-				alive, busy, 0, 64, new StepStats(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, longestBusy, false);
+				alive, busy, 0, 64, new StepStats(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, longestBusy, false, null,
+				null);
 	}
 
 	@SuppressWarnings("unchecked")

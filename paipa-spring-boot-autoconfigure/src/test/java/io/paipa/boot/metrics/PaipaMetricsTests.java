@@ -118,6 +118,10 @@ class PaipaMetricsTests {
 			assertStepMeter(utilization, "orders", step);
 			assertThat(utilization.value()).isZero();
 
+			Gauge outage = stepMeters("paipa.step.outage", "orders", step).gauge();
+			assertStepMeter(outage, "orders", step);
+			assertThat(outage.value()).isZero();
+
 			for (String outcome : STEP_OUTCOMES) {
 				FunctionCounter items = stepMeters("paipa.step.items", "orders", step).tag("outcome", outcome)
 					.functionCounter();
@@ -147,7 +151,7 @@ class PaipaMetricsTests {
 		}
 		// per step: depth, capacity, 3 worker states, utilization, 4 outcomes, restarts, timer
 		// = 12; per pipeline: 4 outcomes
-		assertThat(this.registry.getMeters()).hasSize(3 * 12 + 4)
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 4)
 			.allSatisfy((meter) -> assertThat(meter.getId().getName()).startsWith("paipa."))
 			.allSatisfy((meter) -> assertThat(meter.getId().getDescription()).isNotBlank())
 			.allSatisfy((meter) -> assertThat(meter.getId().getTag("pipeline")).isEqualTo("orders"));
@@ -167,7 +171,7 @@ class PaipaMetricsTests {
 		assertThat(this.registry.find("paipa.step.queue.depth").tag("pipeline", "second").gauges()).hasSize(2);
 		assertThat(gauge("paipa.step.workers", "first", "a", "state", "configured")).isEqualTo(1);
 		assertThat(gauge("paipa.step.workers", "second", "a", "state", "configured")).isEqualTo(4);
-		assertThat(this.registry.getMeters()).hasSize(3 * 12 + 2 * 4);
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 4);
 
 		Pipeline<Integer> second = typed("second");
 		PipelineResult result = second.run(List.of(1, 2, 3));
@@ -469,7 +473,7 @@ class PaipaMetricsTests {
 			.build());
 		Counter unrelated = this.registry.counter("unrelated.counter");
 		this.metrics.bindTo(this.registry);
-		assertThat(this.registry.getMeters()).hasSize(3 * 12 + 2 * 4 + 1);
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 4 + 1);
 
 		this.metrics.destroy();
 
@@ -493,8 +497,8 @@ class PaipaMetricsTests {
 		// registry when there is no composite)
 		this.metrics.bindTo(this.registry);
 		this.metrics.bindTo(other);
-		assertThat(this.registry.getMeters()).hasSize(12 + 4);
-		assertThat(other.getMeters()).hasSize(12 + 4);
+		assertThat(this.registry.getMeters()).hasSize(13 + 4);
+		assertThat(other.getMeters()).hasSize(13 + 4);
 
 		assertThat(pipeline.run(List.of(1, 2, 3)).completed()).isEqualTo(3);
 

@@ -93,6 +93,9 @@ final class KafkaPipelineSource
 
 	private volatile boolean stopping;
 
+	/** Steps of the pipeline in an outage now: the consumer stays paused while any is. */
+	private final AtomicInteger outages = new AtomicInteger();
+
 	@SuppressWarnings("unchecked")
 	KafkaPipelineSource(String name, Pipeline<?> pipeline, boolean deliverRecords, PaipaProperties.Pipeline properties,
 			ConsumerFactory<Object, Object> consumerFactory, @Nullable String defaultGroupId) {
@@ -223,8 +226,25 @@ final class KafkaPipelineSource
 	/** A record settled in the pipeline. */
 	void finished(KafkaRecordCompletion completion) {
 		int now = this.inFlight.decrementAndGet();
-		if (now <= this.resumeAt && !this.stopping) {
+		if (now <= this.resumeAt && !this.stopping && this.outages.get() == 0) {
 			resume();
+		}
+	}
+
+	/** A step went into an outage (the consumer pauses), or out of one. */
+	void outage(boolean started) {
+		if (started) {
+			this.outages.incrementAndGet();
+			logger.warn("Pipeline '{}' is in an outage: its Kafka consumer pauses until the outage is over", this.name);
+			pause();
+			return;
+		}
+		if (this.outages.decrementAndGet() <= 0 && !this.stopping) {
+			this.outages.set(0);
+			logger.info("Pipeline '{}': the outage is over; its Kafka consumer resumes", this.name);
+			if (this.inFlight.get() <= this.resumeAt) {
+				resume();
+			}
 		}
 	}
 

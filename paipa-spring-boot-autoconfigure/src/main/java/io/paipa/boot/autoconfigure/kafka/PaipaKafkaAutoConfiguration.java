@@ -19,6 +19,7 @@ import io.paipa.boot.autoconfigure.PaipaProperties;
 import io.paipa.boot.autoconfigure.PipelineBuilderCustomizer;
 import io.paipa.boot.kafka.KafkaKey;
 import io.paipa.core.Pipeline;
+import io.paipa.core.PipelineListener;
 import io.paipa.core.StepSpec;
 import io.paipa.core.Steps;
 
@@ -62,6 +63,7 @@ public final class PaipaKafkaAutoConfiguration {
 		if (properties.getSource().getKafka().isEnabled()) {
 			// what a stop cannot finish stays uncommitted and goes to the next owner
 			raw.redeliverTrackedAtStop();
+			raw.listener(new OutagePause(beanFactory));
 		}
 		PaipaProperties.KafkaSink sink = properties.getSink().getKafka();
 		PaipaProperties.KafkaDeadLetters deadLetters = properties.getDeadLetter().getKafka();
@@ -84,6 +86,27 @@ public final class PaipaKafkaAutoConfiguration {
 			raw.stream(SINK_BATCH_STEP, Steps.chunk(sink.getBatchSize(), maxWait), one);
 			raw.fanOut(SINK_STEP, new KafkaSinkHandler(template, sink.getTopic(), key), senders);
 		}
+	}
+
+	/** Pauses a pipeline's Kafka consumer while one of its steps is in an outage. */
+	private static final class OutagePause implements PipelineListener {
+
+		private final ConfigurableListableBeanFactory beanFactory;
+
+		OutagePause(ConfigurableListableBeanFactory beanFactory) {
+			this.beanFactory = beanFactory;
+		}
+
+		@Override
+		public void outageStarted(String pipeline, String step, Throwable cause) {
+			this.beanFactory.getBean(PaipaKafkaSources.class).outage(pipeline, true);
+		}
+
+		@Override
+		public void outageEnded(String pipeline, String step, Duration lasted) {
+			this.beanFactory.getBean(PaipaKafkaSources.class).outage(pipeline, false);
+		}
+
 	}
 
 	/**

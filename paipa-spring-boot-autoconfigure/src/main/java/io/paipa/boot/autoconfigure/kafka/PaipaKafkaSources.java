@@ -91,6 +91,19 @@ final class PaipaKafkaSources implements SmartLifecycle {
 		return null;
 	}
 
+	/**
+	 * A step of a pipeline went into an outage, or out of one: its source pauses while
+	 * any step is in one.
+	 * @param name the pipeline's name
+	 * @param started whether an outage began (else one ended)
+	 */
+	void outage(String name, boolean started) {
+		KafkaPipelineSource source = find(name);
+		if (source != null) {
+			source.outage(started);
+		}
+	}
+
 	/** The configured sources; created at the first start. */
 	List<KafkaPipelineSource> sources() {
 		return this.sources;
