@@ -1,27 +1,35 @@
 package io.paipa.sample;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 import io.paipa.core.DeadLetter;
 import io.paipa.core.DeadLetterHandler;
 
 /**
- * Keeps dead letters in table {@code dead_letters}: the step, the reason and the raw
- * input. A dead-lettered chunk (a shutdown that could not drain, a failed store) gives
- * one row per order, so every accepted line is either in {@code orders} or here.
+ * Keeps dead letters in table {@code dead_letters}: the step, the reason, the raw input
+ * (an order as JSON, written by Jackson) and where it came from (the request, or the line
+ * of an import). A dead-lettered chunk gives one row per order, so that every accepted
+ * line is in {@code orders}, {@code order_duplicates} or here.
+ *
+ * <p>It throws when the database does not take the rows: the pipeline then retries the
+ * letter (its step is in an outage, so the input takes nothing) until the database is
+ * back, and writes the letter to the log in full only if a stop runs out of time first.
  */
 @Component
 public class JdbcDeadLetterHandler implements DeadLetterHandler {
 
-	private static final Logger logger = LoggerFactory.getLogger(JdbcDeadLetterHandler.class);
+	private static final String INSERT = "INSERT INTO dead_letters (pipeline, step, reason, raw, origin) "
+			+ "VALUES (?, ?, ?, ?, ?)";
 
-	private static final String INSERT = "INSERT INTO dead_letters (pipeline, step, reason, raw) VALUES (?, ?, ?, ?)";
+	private static final ObjectMapper json = JsonMapper.builder().build();
 
 	private final JdbcTemplate jdbc;
 
@@ -35,42 +43,53 @@ public class JdbcDeadLetterHandler implements DeadLetterHandler {
 		List<Object[]> rows = new ArrayList<>();
 		if (letter.item() instanceof List<?> list) {
 			for (Object item : list) {
-				rows.add(new Object[] { letter.pipeline(), letter.step(), reason, raw(item) });
+				rows.add(row(letter, reason, item));
 			}
 		}
 		else {
-			rows.add(new Object[] { letter.pipeline(), letter.step(), reason, raw(letter.item()) });
+			rows.add(row(letter, reason, letter.item()));
 		}
-		try {
-			this.jdbc.batchUpdate(INSERT, rows);
-		}
-		catch (RuntimeException ex) {
-			logger.error("Could not store {} dead letter(s) from pipeline '{}', step '{}' ({}): {}", rows.size(),
-					letter.pipeline(), letter.step(), reason, ex.toString());
-		}
+		this.jdbc.batchUpdate(INSERT, rows);
+	}
+
+	private static Object[] row(DeadLetter letter, String reason, Object item) {
+		return new Object[] { letter.pipeline(), letter.step(), reason, truncate(raw(item), 10000), origin(item) };
 	}
 
 	private static String raw(Object item) {
-		String raw;
 		if (item instanceof EnrichedOrder enriched) {
-			raw = json(enriched.order());
+			return json(enriched.order());
 		}
-		else if (item instanceof Order order) {
-			raw = json(order);
+		if (item instanceof Order order) {
+			return json(order);
 		}
-		else {
-			raw = String.valueOf(item);
+		if (item instanceof String line) {
+			return Lines.text(line);
 		}
-		return truncate(raw, 10000);
+		return String.valueOf(item);
+	}
+
+	private static String origin(Object item) {
+		if (item instanceof EnrichedOrder enriched) {
+			return enriched.order().origin();
+		}
+		if (item instanceof Order order) {
+			return order.origin();
+		}
+		return (item instanceof String line) ? Lines.origin(line) : null;
 	}
 
 	private static String json(Order order) {
-		return "{\"id\":\"" + order.id() + "\",\"customer\":\"" + order.customer() + "\",\"amount\":\""
-				+ order.amount().toPlainString() + "\",\"currency\":\"" + order.currency() + "\"}";
+		Map<String, Object> fields = new LinkedHashMap<>();
+		fields.put("id", order.id());
+		fields.put("customer", order.customer());
+		fields.put("amount", order.amount().toPlainString());
+		fields.put("currency", order.currency());
+		return json.writeValueAsString(fields);
 	}
 
 	private static String truncate(String text, int max) {
-		return (text.length() <= max) ? text : text.substring(0, max);
+		return (text == null || text.length() <= max) ? text : text.substring(0, max);
 	}
 
 }

@@ -2,6 +2,7 @@ package io.paipa.sample;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -10,43 +11,66 @@ import javax.sql.DataSource;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import io.paipa.core.StepHandler;
 
 /**
- * Step {@code store}: one JDBC batch insert per chunk, idempotent by order id (a
- * redelivered order is not stored twice). H2 uses {@code MERGE INTO ... KEY(id)},
- * PostgreSQL {@code INSERT ... ON CONFLICT (id) DO NOTHING}; the dialect comes from
+ * Step {@code store}: one chunk in one transaction: a JDBC batch insert that keeps the
+ * first order of an id (a resent order is a duplicate, on H2 and PostgreSQL alike), and a
+ * row in {@code order_duplicates} for each duplicate. The transaction makes the chunk
+ * atomic, so that with {@code isolate-failures} a chunk that fails (one bad member) is
+ * tried again member by member without storing anything twice. H2 inserts with
+ * {@code INSERT ... SELECT ... WHERE NOT EXISTS}, PostgreSQL with
+ * {@code ON CONFLICT (id) DO NOTHING}; the dialect comes from
  * {@code sample.store.dialect} ({@code auto}, {@code h2} or {@code postgresql}), and
- * {@code auto} asks the database on the first chunk. Returns the stored chunk (in the
- * {@code kafka} profile a {@code flatten} step after it hands each order to the Kafka sink).
+ * {@code auto} asks the database on the first chunk. Returns the chunk (in the
+ * {@code kafka} profile a {@code flatten} step after it hands each order to the Kafka
+ * sink).
  */
 @Component("store")
 public class StoreStep implements StepHandler<List<EnrichedOrder>, List<EnrichedOrder>> {
 
-	private static final String H2 = "MERGE INTO orders (id, customer, amount, currency, tier, amount_eur) KEY (id) "
-			+ "VALUES (?, ?, ?, ?, ?, ?)";
+	private static final String COLUMNS = "orders (id, customer, amount, currency, tier, amount_eur, request_id)";
 
-	private static final String POSTGRESQL = "INSERT INTO orders (id, customer, amount, currency, tier, amount_eur) "
-			+ "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+	private static final String H2 = "INSERT INTO " + COLUMNS + " SELECT ?, ?, ?, ?, ?, ?, ? FROM (VALUES (0)) "
+			+ "WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = ?)";
+
+	private static final String POSTGRESQL = "INSERT INTO " + COLUMNS + " VALUES (?, ?, ?, ?, ?, ?, ?) "
+			+ "ON CONFLICT (id) DO NOTHING";
+
+	private static final String DUPLICATE = "INSERT INTO order_duplicates (id, amount, currency, request_id) "
+			+ "VALUES (?, ?, ?, ?)";
 
 	private final JdbcTemplate jdbc;
 
 	private final DataSource dataSource;
 
+	private final TransactionTemplate transaction;
+
 	private final String dialect;
 
 	private volatile String sql;
 
-	public StoreStep(JdbcTemplate jdbc, DataSource dataSource, @Value("${sample.store.dialect:auto}") String dialect) {
+	public StoreStep(JdbcTemplate jdbc, DataSource dataSource, PlatformTransactionManager transactions,
+			@Value("${sample.store.dialect:auto}") String dialect) {
 		this.jdbc = jdbc;
 		this.dataSource = dataSource;
+		this.transaction = new TransactionTemplate(transactions);
 		this.dialect = dialect.toLowerCase(Locale.ROOT);
 	}
 
 	@Override
 	public List<EnrichedOrder> process(List<EnrichedOrder> chunk) throws SQLException {
-		this.jdbc.batchUpdate(sql(), chunk, chunk.size(), (ps, item) -> {
+		String sql = sql();
+		this.transaction.executeWithoutResult((status) -> store(sql, chunk));
+		return chunk;
+	}
+
+	private void store(String sql, List<EnrichedOrder> chunk) {
+		boolean h2 = sql.equals(H2);
+		int[][] counts = this.jdbc.batchUpdate(sql, chunk, chunk.size(), (ps, item) -> {
 			Order order = item.order();
 			ps.setString(1, order.id());
 			ps.setString(2, order.customer());
@@ -54,8 +78,31 @@ public class StoreStep implements StepHandler<List<EnrichedOrder>, List<Enriched
 			ps.setString(4, order.currency());
 			ps.setString(5, item.tier());
 			ps.setBigDecimal(6, item.amountEur());
+			ps.setString(7, requestOf(order));
+			if (h2) {
+				ps.setString(8, order.id());
+			}
 		});
-		return chunk;
+		List<Object[]> duplicates = new ArrayList<>();
+		int i = 0;
+		for (int[] batch : counts) {
+			for (int count : batch) {
+				if (count == 0) {
+					Order order = chunk.get(i).order();
+					duplicates.add(new Object[] { order.id(), order.amount(), order.currency(), requestOf(order) });
+				}
+				i++;
+			}
+		}
+		if (!duplicates.isEmpty()) {
+			this.jdbc.batchUpdate(DUPLICATE, duplicates);
+		}
+	}
+
+	/** The request that posted the order, for POST /orders?wait=true, or {@code null}. */
+	private static String requestOf(Order order) {
+		String origin = order.origin();
+		return (origin != null && origin.startsWith(OrdersController.REQUEST)) ? origin : null;
 	}
 
 	private String sql() throws SQLException {

@@ -54,7 +54,9 @@ class ImportIT {
 		Path log = this.dir.resolve("import-failed.log");
 		Process process = SampleProcess.start(log, "--import=" + file,
 				"--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/none", "--spring.sql.init.mode=never",
-				"--spring.datasource.hikari.connection-timeout=2000");
+				"--spring.datasource.hikari.connection-timeout=2000",
+				// the database stays down: the import waits this long for it, then fails
+				"--paipa.pipelines.import.outage.give-up-after=5s");
 		try {
 			assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("import finished").isTrue();
 		}
