@@ -259,6 +259,34 @@ class OutageTests {
 	}
 
 	@Test
+	void aChunkWhoseEveryMemberFailsAloneIsHeldThroughTheOutageNotDeadLettered() throws Exception {
+		AtomicBoolean down = new AtomicBoolean(true);
+		List<Integer> stored = new CopyOnWriteArrayList<>();
+		ConcurrentLinkedQueue<DeadLetter> letters = new ConcurrentLinkedQueue<>();
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-isolate-outage")
+			.stream("batch", Steps.<Integer>chunk(10))
+			.step("store", (List<Integer> chunk) -> {
+				if (down.get()) {
+					throw new IllegalStateException("database down");
+				}
+				stored.addAll(chunk);
+				return chunk;
+			}, (s) -> s.isolateFailures(true).outage(FAST))
+			.deadLetterHandler(letters::add)
+			.build());
+		for (int i = 0; i < 10; i++) {
+			pipeline.input().put(i);
+		}
+		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("store").inOutage());
+		down.set(false);
+		await().atMost(AWAIT).until(() -> stored.size() == 10);
+		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
+		assertThat(letters).isEmpty();
+		assertThat(stored).containsExactlyInAnyOrderElementsOf(IntStream.range(0, 10).boxed().toList());
+		assertThat(result.step("store").in()).isEqualTo(10);
+	}
+
+	@Test
 	void theInputIsBoundedByWeight() throws Exception {
 		CountDownLatch release = new CountDownLatch(1);
 		Pipeline<String> pipeline = start(Pipeline.<String>builder("out-weight").step("slow", (String line) -> {

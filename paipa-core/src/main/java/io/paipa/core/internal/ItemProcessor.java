@@ -129,16 +129,30 @@ final class ItemProcessor {
 	}
 
 	private boolean process(Object raw, boolean mayIsolate) {
+		Exception failure = attempts(raw);
+		if (failure == null) {
+			return this.attempt == 1;
+		}
+		ended(raw, Tracked.unwrap(raw), failure, this.attempt, mayIsolate);
+		return false;
+	}
+
+	/**
+	 * Tries the item, again as the retry policy says.
+	 * @return {@code null} once it went through (and is accounted for), else its last
+	 * failure (the item is not accounted for yet)
+	 */
+	private Exception attempts(Object raw) {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
 		Object item = (envelope != null) ? envelope.item : raw;
 		for (int attempt = 1;; attempt++) {
 			Exception failure = attempt(item, envelope, attempt);
 			if (failure == null) {
 				succeeded(raw, envelope, this.lastNanos);
-				return attempt == 1;
+				return null;
 			}
-			if (!retrying(raw, item, failure, attempt, mayIsolate)) {
-				return false;
+			if (!retrying(attempt)) {
+				return failure;
 			}
 		}
 	}
@@ -201,22 +215,22 @@ final class ItemProcessor {
 		event(ItemOutcome.PROCESSED, nanos);
 	}
 
-	/** After a failed attempt: true to try again at once. */
-	private boolean retrying(Object raw, Object item, Exception failure, int attempt, boolean mayIsolate) {
+	/** After a failed attempt: true to try again. */
+	private boolean retrying(int attempt) {
 		if (this.env.failed()) {
 			throw Abort.INSTANCE;
 		}
-		if (!this.env.cutOff() && attempt < this.retry.maxAttempts()) {
-			this.counts.retried++;
-			event(ItemOutcome.RETRIED, this.lastNanos);
-			if (this.env.pause(this.retry.backoffNanos(attempt))) {
-				return true;
-			}
-			if (this.env.failed()) {
-				throw Abort.INSTANCE;
-			}
+		if (this.env.cutOff() || attempt >= this.retry.maxAttempts()) {
+			return false;
 		}
-		ended(raw, item, failure, attempt, mayIsolate);
+		this.counts.retried++;
+		event(ItemOutcome.RETRIED, this.lastNanos);
+		if (this.env.pause(this.retry.backoffNanos(attempt))) {
+			return true;
+		}
+		if (this.env.failed()) {
+			throw Abort.INSTANCE;
+		}
 		return false;
 	}
 
@@ -297,12 +311,43 @@ final class ItemProcessor {
 	private void isolate(Object raw, List<?> list) {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
 		this.env.entered(list.size() - 1);
-		for (int i = 0; i < list.size(); i++) {
-			Object member = List.of(list.get(i));
+		Object[] members = new Object[list.size()];
+		Exception[] failures = new Exception[list.size()];
+		int[] tries = new int[list.size()];
+		int failed = 0;
+		for (int i = 0; i < members.length; i++) {
 			Tracker tracker = memberTracker(envelope, i, list.size());
-			process((tracker != null) ? tracker.wrap(member) : member, false);
+			Object member = List.of(list.get(i));
+			members[i] = (tracker != null) ? tracker.wrap(member) : member;
+			failures[i] = attempts(members[i]);
+			tries[i] = this.attempt;
+			failed += (failures[i] != null) ? 1 : 0;
+		}
+		// no member went through alone: rather what the step depends on is down than each one bad
+		boolean down = failed == members.length && this.outage.detects() && !this.env.cutOff();
+		for (int i = 0; i < members.length; i++) {
+			if (failures[i] != null) {
+				isolated(members[i], failures[i], tries[i], down, i == 0);
+			}
 		}
 		Tracked.settle(envelope);
+	}
+
+	/** A member that failed alone: dead-lettered, or, when all did, held through the outage. */
+	private void isolated(Object member, Exception failure, int tries, boolean down, boolean first) {
+		Exception last = failure;
+		this.attempt = tries;
+		if (down && first) {
+			this.outage.failedNow(last);
+			last = hold(member, Tracked.unwrap(member), last);
+		}
+		else if (down) {
+			// the outage is over: the member gets its chance again
+			last = attempts(member);
+		}
+		if (last != null) {
+			ended(member, Tracked.unwrap(member), last, this.attempt, false);
+		}
 	}
 
 	private static Tracker memberTracker(Tracked envelope, int index, int size) {

@@ -57,6 +57,11 @@ final class Outage {
 		this.observer = observer;
 	}
 
+	/** Whether items failing in a row are taken for an outage at all. */
+	boolean detects() {
+		return this.policy.afterFailures() > 0;
+	}
+
 	boolean isActive() {
 		return this.began != null;
 	}
