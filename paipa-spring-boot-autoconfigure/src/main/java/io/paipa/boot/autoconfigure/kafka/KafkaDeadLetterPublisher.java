@@ -14,8 +14,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.KafkaHeaders;
 
@@ -32,13 +31,12 @@ import io.paipa.core.PipelineFailedException;
  * {@code paipa-step}, {@code paipa-attempts}.
  *
  * <p>The send is awaited: the record's offset is committed only after the dead letter is
- * in Kafka. When it cannot be published, the original record is never acknowledged, so
- * its partition's offset stays before it and it is consumed again after a restart or
- * rebalance.
+ * in Kafka. When it cannot be published, this handler throws: the pipeline retries it (the
+ * step is in an outage meanwhile: the consumer pauses, health is DOWN) until the broker
+ * takes it. If a stop comes first, the letter goes to the log and the original record is
+ * never acknowledged, so it is consumed again after a restart or rebalance.
  */
 final class KafkaDeadLetterPublisher implements DeadLetterHandler {
-
-	private static final Logger logger = LoggerFactory.getLogger(KafkaDeadLetterPublisher.class);
 
 	private static final long SEND_TIMEOUT_SECONDS = 30;
 
@@ -77,20 +75,18 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 			}
 			CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(SEND_TIMEOUT_SECONDS,
 					TimeUnit.SECONDS);
+			records.forEach((record) -> record.keepUncommitted = false);
 		}
 		catch (Exception ex) {
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
-			for (KafkaRecordCompletion record : records) {
-				record.keepUncommitted = true;
-			}
-			logger.error("Pipeline '{}', step '{}': the dead letter could not be published to Kafka topic '{}'; "
-					+ "{} its offset is not committed, so it will be consumed again after a restart: {}",
-					letter.pipeline(), letter.step(), this.topic,
-					records.isEmpty() ? "the item is lost to the dead-letter topic (it did not come from Kafka);"
-							: "the original record is kept:",
-					PipelineFailedException.summarize(letter.item()), ex);
+			// until a retry publishes it, the original record must not be committed
+			records.forEach((record) -> record.keepUncommitted = true);
+			throw new KafkaException("Pipeline '" + letter.pipeline() + "', step '" + letter.step()
+					+ "': the dead letter could not be published to Kafka topic '" + this.topic + "'"
+					+ (records.isEmpty() ? "" : "; the original record stays uncommitted") + ": "
+					+ PipelineFailedException.summarize(letter.item()), ex);
 		}
 	}
 
