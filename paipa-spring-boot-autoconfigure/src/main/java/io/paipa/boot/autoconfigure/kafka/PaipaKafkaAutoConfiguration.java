@@ -18,6 +18,7 @@ import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
 import io.paipa.boot.autoconfigure.PaipaProperties;
 import io.paipa.boot.autoconfigure.PipelineBuilderCustomizer;
 import io.paipa.boot.kafka.KafkaKey;
+import io.paipa.core.OutagePolicy;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineListener;
 import io.paipa.core.StepSpec;
@@ -40,6 +41,10 @@ public final class PaipaKafkaAutoConfiguration {
 
 	/** The name of the step that sends outputs to a Kafka sink. */
 	public static final String SINK_STEP = "kafka-sink";
+
+	/** Three sends failing in a row make the broker down: the sink holds its batch and retries. */
+	private static final OutagePolicy SINK_OUTAGE = OutagePolicy.afterFailures(3)
+		.withBackoff(Duration.ofMillis(200), Duration.ofSeconds(10));
 
 	@Bean
 	static PaipaKafkaSources paipaKafkaSources(ConfigurableListableBeanFactory beanFactory,
@@ -82,7 +87,8 @@ public final class PaipaKafkaAutoConfiguration {
 			KafkaKey<Object> key = (sink.getKey() != null) ? beanFactory.getBean(sink.getKey(), KafkaKey.class) : null;
 			Duration maxWait = sink.getMaxWait().isZero() ? Duration.ofMillis(1) : sink.getMaxWait();
 			Consumer<StepSpec> one = (spec) -> spec.workers(1);
-			Consumer<StepSpec> senders = (spec) -> spec.workers(sink.getWorkers());
+			// a broker that does not take what is sent is an outage, not bad items: hold and retry
+			Consumer<StepSpec> senders = (spec) -> spec.workers(sink.getWorkers()).outage(SINK_OUTAGE);
 			raw.stream(SINK_BATCH_STEP, Steps.chunk(sink.getBatchSize(), maxWait), one);
 			raw.fanOut(SINK_STEP, new KafkaSinkHandler(template, sink.getTopic(), key), senders);
 		}
