@@ -312,25 +312,54 @@ final class ItemProcessor {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
 		this.env.entered(list.size() - 1);
 		Object[] members = new Object[list.size()];
-		Exception[] failures = new Exception[list.size()];
-		int[] tries = new int[list.size()];
-		int failed = 0;
 		for (int i = 0; i < members.length; i++) {
 			Tracker tracker = memberTracker(envelope, i, list.size());
 			Object member = List.of(list.get(i));
 			members[i] = (tracker != null) ? tracker.wrap(member) : member;
-			failures[i] = attempts(members[i]);
-			tries[i] = this.attempt;
-			failed += (failures[i] != null) ? 1 : 0;
 		}
+		Exception[] failures = new Exception[members.length];
+		int[] tries = new int[members.length];
+		int tried = tryAlone(members, failures, tries);
 		// no member went through alone: rather what the step depends on is down than each one bad
-		boolean down = failed == members.length && this.outage.detects() && !this.env.cutOff();
+		boolean down = failures[0] != null && failures[tried - 1] != null && noneWentThrough(failures, tried)
+				&& this.outage.detects() && !this.env.cutOff();
 		for (int i = 0; i < members.length; i++) {
-			if (failures[i] != null) {
+			if (i >= tried) {
+				process(members[i], false);
+			}
+			else if (failures[i] != null) {
 				isolated(members[i], failures[i], tries[i], down, i == 0);
 			}
 		}
 		Tracked.settle(envelope);
+	}
+
+	/**
+	 * Tries the members one by one, stopping early when as many as make an outage failed
+	 * in a row before any went through.
+	 * @return how many were tried
+	 */
+	private int tryAlone(Object[] members, Exception[] failures, int[] tries) {
+		int threshold = Math.max(1, this.outage.threshold());
+		boolean wentThrough = false;
+		for (int i = 0; i < members.length; i++) {
+			failures[i] = attempts(members[i]);
+			tries[i] = this.attempt;
+			wentThrough |= failures[i] == null;
+			if (!wentThrough && i + 1 >= threshold && this.outage.detects()) {
+				return i + 1;
+			}
+		}
+		return members.length;
+	}
+
+	private static boolean noneWentThrough(Exception[] failures, int tried) {
+		for (int i = 0; i < tried; i++) {
+			if (failures[i] == null) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/** A member that failed alone: dead-lettered, or, when all did, held through the outage. */

@@ -57,6 +57,11 @@ final class Outage {
 		this.observer = observer;
 	}
 
+	/** How many items failing in a row make an outage. */
+	int threshold() {
+		return this.policy.afterFailures();
+	}
+
 	/** Whether items failing in a row are taken for an outage at all. */
 	boolean detects() {
 		return this.policy.afterFailures() > 0;
