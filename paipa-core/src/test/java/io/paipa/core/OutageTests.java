@@ -119,24 +119,39 @@ class OutageTests {
 	void anItemThatFailsWhileItsStepOtherwiseSucceedsIsDeadLettered() throws Exception {
 		ConcurrentLinkedQueue<Object> deadLettered = new ConcurrentLinkedQueue<>();
 		Set<Integer> stored = ConcurrentHashMap.newKeySet();
-		// a single failure is taken for an outage here, but the other worker's successes end it
+		CountDownLatch otherInHand = new CountDownLatch(1);
+		Events events = new Events();
+		// a single failure is taken for an outage here, but the other worker's success ends it:
+		// item 7 fails only once item 8 is in the other worker's hands, and item 8 goes through
+		// only once the outage began
 		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-poison")
 			.step("store", (Integer x) -> {
 				if (x == 7) {
+					assertThat(otherInHand.await(20, TimeUnit.SECONDS)).isTrue();
 					throw new IllegalArgumentException("bad item 7");
+				}
+				if (x == 8) {
+					otherInHand.countDown();
+					await().atMost(AWAIT).until(() -> events.events.stream().anyMatch((e) -> e.startsWith("started")));
 				}
 				stored.add(x);
 				return x;
-			}, (s) -> s.workers(2).outage(OutagePolicy.afterFailures(1).withBackoff(Duration.ofMillis(5),
-					Duration.ofMillis(20))))
+			}, (s) -> s.workers(2).outage(OutagePolicy.afterFailures(1)
+				.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20))))
 			.deadLetterHandler((letter) -> deadLettered.add(letter.item()))
+			.listener(events)
 			.build());
+		pipeline.input().put(7);
+		pipeline.input().put(8);
 		for (int i = 0; i < 200; i++) {
-			pipeline.input().put(i);
+			if (i != 7 && i != 8) {
+				pipeline.input().put(i);
+			}
 		}
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(20));
 		assertThat(deadLettered).containsExactly(7);
 		assertThat(stored).hasSize(199);
+		assertThat(events.events).contains("started store: bad item 7", "ended store");
 		assertThat(result.in()).isEqualTo(result.completed() + result.deadLettered());
 	}
 
