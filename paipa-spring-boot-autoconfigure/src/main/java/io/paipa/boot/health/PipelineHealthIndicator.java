@@ -2,6 +2,7 @@ package io.paipa.boot.health;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,10 @@ import io.paipa.core.StepSnapshot;
  * The health of one pipeline: UP while it runs with every step at its configured
  * workers, and for a batch pipeline that is idle or finished well; DOWN when it failed,
  * when a running step has no live worker (though its input has not ended), when a step is
- * in an outage (what it depends on keeps failing, or the dead-letter handler does), or
- * when a worker has been busy on one item longer than the stall timeout; OUT_OF_SERVICE
+ * in an outage (what it depends on keeps failing, or the dead-letter handler does), when
+ * a worker has been busy on one item longer than the stall timeout, or when a
+ * {@link PipelineProblems} bean reports a problem (a Kafka broker that cannot be
+ * reached); OUT_OF_SERVICE
  * once stopped. The details show the state, every step's figures (an outage with since
  * when and its last error) and the last error.
  */
@@ -29,6 +32,10 @@ public class PipelineHealthIndicator implements HealthIndicator {
 
 	private final Duration stallTimeout;
 
+	private final String name;
+
+	private final Collection<PipelineProblems> reporters;
+
 	/**
 	 * Creates the indicator.
 	 * @param pipeline the pipeline
@@ -36,8 +43,22 @@ public class PipelineHealthIndicator implements HealthIndicator {
 	 * is reported DOWN
 	 */
 	public PipelineHealthIndicator(Pipeline<?> pipeline, Duration stallTimeout) {
+		this(pipeline, stallTimeout, List.of());
+	}
+
+	/**
+	 * Creates the indicator.
+	 * @param pipeline the pipeline
+	 * @param stallTimeout how long a worker may be busy on one item before the pipeline
+	 * is reported DOWN
+	 * @param reporters what else may know of problems of the pipeline while it runs
+	 */
+	public PipelineHealthIndicator(Pipeline<?> pipeline, Duration stallTimeout,
+			Collection<PipelineProblems> reporters) {
 		this.pipeline = pipeline;
 		this.stallTimeout = stallTimeout;
+		this.name = pipeline.name();
+		this.reporters = List.copyOf(reporters);
 	}
 
 	@Override
@@ -59,6 +80,11 @@ public class PipelineHealthIndicator implements HealthIndicator {
 				problems.add("a worker of step '" + step.name() + "' has been busy on one item for "
 						+ Duration.ofMillis(step.longestBusyNanos() / 1_000_000) + ", longer than the stall timeout of "
 						+ this.stallTimeout);
+			}
+		}
+		if (running) {
+			for (PipelineProblems reporter : this.reporters) {
+				problems.addAll(reporter.problemsOf(this.name));
 			}
 		}
 		Health.Builder builder = switch (snapshot.state()) {

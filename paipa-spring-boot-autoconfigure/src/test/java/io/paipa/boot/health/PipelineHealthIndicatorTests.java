@@ -188,6 +188,28 @@ class PipelineHealthIndicatorTests {
 	// ---- DOWN
 
 	@Test
+	void downWhileAReporterKnowsOfAProblemAndUpAgainWhenItIsGone() throws Exception {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("reported")
+			.deadLetterHandler(this.deadLetters::add)
+			.step("sink", (Integer i) -> i)
+			.build();
+		List<String> problems = new CopyOnWriteArrayList<>(List.of("its Kafka source cannot reach the broker"));
+		PipelineHealthIndicator indicator = new PipelineHealthIndicator(pipeline, LONG_STALL_TIMEOUT,
+				List.of((name) -> name.equals("reported") ? List.copyOf(problems) : List.of("wrong pipeline")));
+		start(pipeline);
+
+		Health down = indicator.health();
+		assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(down.getDetails()).containsEntry("problems", List.of("its Kafka source cannot reach the broker"));
+		problems.clear();
+		assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+		problems.add("again");
+		pipeline.stop(WAIT);
+		// once stopped, only the pipeline's own state counts
+		assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+	}
+
+	@Test
 	void downAfterAFailureUnderTheFailPolicyWithTheErrorInTheDetails() throws Exception {
 		Pipeline<String> pipeline = Pipeline.<String>builder("failing")
 			.onError(ErrorPolicy.FAIL)

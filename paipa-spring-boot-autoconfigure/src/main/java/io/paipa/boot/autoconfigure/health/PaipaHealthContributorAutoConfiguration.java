@@ -1,9 +1,11 @@
 package io.paipa.boot.autoconfigure.health;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,6 +19,7 @@ import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
 import io.paipa.boot.autoconfigure.PaipaPipelines;
 import io.paipa.boot.autoconfigure.PaipaProperties;
 import io.paipa.boot.health.PipelineHealthIndicator;
+import io.paipa.boot.health.PipelineProblems;
 import io.paipa.core.Pipeline;
 
 /**
@@ -34,11 +37,12 @@ public final class PaipaHealthContributorAutoConfiguration {
 	@ConditionalOnMissingBean(name = "paipaHealthContributor")
 	@ConditionalOnEnabledHealthIndicator("paipa")
 	static CompositeHealthContributor paipaHealthContributor(ListableBeanFactory beanFactory,
-			PaipaProperties properties) {
+			PaipaProperties properties, ObjectProvider<PipelineProblems> reporters) {
 		Map<String, Pipeline<?>> pipelines = new PaipaPipelines(beanFactory).get();
 		Map<String, HealthContributor> children = new LinkedHashMap<>();
+		List<PipelineProblems> problems = reporters.orderedStream().toList();
 		pipelines.forEach((name, pipeline) -> children.put(name,
-				new PipelineHealthIndicator(pipeline, properties.stallTimeoutOf(name))));
+				new PipelineHealthIndicator(pipeline, properties.stallTimeoutOf(name), problems)));
 		return CompositeHealthContributor.fromMap(children);
 	}
 

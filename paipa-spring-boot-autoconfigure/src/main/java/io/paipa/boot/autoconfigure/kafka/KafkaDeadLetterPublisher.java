@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,7 +26,9 @@ import io.paipa.core.PipelineFailedException;
 
 /**
  * Publishes a pipeline's dead letters to a Kafka topic: for an item that came from a
- * Kafka source, its original record (key, value and headers); otherwise the item itself.
+ * Kafka source, its original record (key and value bytes as consumed, whatever the
+ * application's deserializers and serializers, and its headers); otherwise the item
+ * itself, through the application's template.
  * Headers say where and why: Spring Kafka's {@code kafka_dlt-*} headers (original topic,
  * partition and offset, exception class and message) and {@code paipa-pipeline},
  * {@code paipa-step}, {@code paipa-attempts}.
@@ -42,10 +45,14 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 
 	private final KafkaTemplate<Object, Object> template;
 
+	private final Supplier<KafkaTemplate<byte[], byte[]>> bytes;
+
 	private final String topic;
 
-	KafkaDeadLetterPublisher(KafkaTemplate<Object, Object> template, String topic) {
+	KafkaDeadLetterPublisher(KafkaTemplate<Object, Object> template, Supplier<KafkaTemplate<byte[], byte[]>> bytes,
+			String topic) {
 		this.template = template;
+		this.bytes = bytes;
 		this.topic = topic;
 	}
 
@@ -57,21 +64,14 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 				records.add(record);
 			}
 		}
-		List<ProducerRecord<Object, Object>> out = new ArrayList<>();
-		if (records.isEmpty()) {
-			out.add(new ProducerRecord<>(this.topic, null, (Object) null, letter.item(), headers(letter, null)));
-		}
-		else {
-			for (KafkaRecordCompletion record : records) {
-				ConsumerRecord<?, ?> original = record.record;
-				out.add(new ProducerRecord<>(this.topic, (Integer) null, (Object) original.key(), (Object) original.value(),
-						headers(letter, original)));
-			}
-		}
 		try {
 			List<CompletableFuture<?>> sends = new ArrayList<>();
-			for (ProducerRecord<Object, Object> record : out) {
-				sends.add(this.template.send(record));
+			if (records.isEmpty()) {
+				sends.add(this.template
+					.send(new ProducerRecord<>(this.topic, null, (Object) null, letter.item(), headers(letter, null))));
+			}
+			for (KafkaRecordCompletion record : records) {
+				sends.add(send(record, letter));
 			}
 			CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(SEND_TIMEOUT_SECONDS,
 					TimeUnit.SECONDS);
@@ -88,6 +88,18 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 					+ (records.isEmpty() ? "" : "; the original record stays uncommitted") + ": "
 					+ PipelineFailedException.summarize(letter.item()), ex);
 		}
+	}
+
+	/** The original record: its bytes as consumed when they were kept, else its key and value. */
+	private CompletableFuture<?> send(KafkaRecordCompletion record, DeadLetter letter) {
+		ConsumerRecord<?, ?> original = record.record;
+		RecordHeaders headers = headers(letter, original);
+		if (record.bytesKept()) {
+			return this.bytes.get()
+				.send(new ProducerRecord<>(this.topic, null, record.keyBytes(), record.valueBytes(), headers));
+		}
+		return this.template
+			.send(new ProducerRecord<>(this.topic, null, (Object) original.key(), (Object) original.value(), headers));
 	}
 
 	private static RecordHeaders headers(DeadLetter letter, @Nullable ConsumerRecord<?, ?> original) {

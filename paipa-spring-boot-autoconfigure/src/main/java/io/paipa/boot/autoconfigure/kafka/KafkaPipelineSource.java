@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.event.ListenerContainerIdleEvent;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
@@ -46,6 +47,11 @@ import io.paipa.core.PipelineResult;
  * (no rebalance) and the listener never waits for room. Stopping pauses the consumer,
  * drains the pipeline within its shutdown timeout, then stops the container, which
  * commits what was acknowledged.
+ *
+ * <p>Whether the broker answers: when no record came for {@link #PROBE_INTERVAL}, the
+ * consumer thread asks the broker for its topics (at most {@link #PROBE_TIMEOUT}); while
+ * that fails, the pipeline's health is DOWN with the reason. A record, or a probe that
+ * succeeds, ends it.
  */
 final class KafkaPipelineSource
 		implements AcknowledgingMessageListener<Object, Object>, ConsumerAwareRebalanceListener {
@@ -54,6 +60,12 @@ final class KafkaPipelineSource
 
 	/** Longest wait for room in the input, far below the poll interval. */
 	private static final Duration PUT_TIMEOUT = Duration.ofSeconds(10);
+
+	/** How long without records before the consumer asks whether the broker answers. */
+	static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
+
+	/** The longest wait for the broker's answer to that question. */
+	static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
 	private final String name;
 
@@ -93,6 +105,17 @@ final class KafkaPipelineSource
 
 	private volatile boolean stopping;
 
+	private final String servers;
+
+	/** Whether records keep their bytes as consumed (for the dead-letter topic). */
+	private final boolean keepsBytes;
+
+	/** Why the broker is taken for unreachable, or {@code null} while it answers. */
+	private volatile @Nullable String unreachable;
+
+	/** {@code System.nanoTime()} of the first failed probe in a row. */
+	private volatile long unreachableSince;
+
 	/** Steps of the pipeline in an outage now: the consumer stays paused while any is. */
 	private final AtomicInteger outages = new AtomicInteger();
 
@@ -117,6 +140,8 @@ final class KafkaPipelineSource
 		container.setPollTimeoutWhilePaused(kafka.getPollTimeout());
 		container.setConsumerRebalanceListener(this);
 		container.setMessageListener(this);
+		container.setIdleEventInterval(PROBE_INTERVAL.toMillis());
+		container.setIdleBeforeDataMultiplier(1.0);
 		Properties overrides = new Properties();
 		overrides.putAll(kafka.getProperties());
 		overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
@@ -129,8 +154,19 @@ final class KafkaPipelineSource
 					CooperativeStickyAssignor.class.getName());
 		}
 		container.setKafkaConsumerProperties(overrides);
-		this.container = new KafkaMessageListenerContainer<>(consumerFactory, container);
+		this.keepsBytes = properties.getDeadLetter().getKafka().isEnabled();
+		// a dead letter goes to its topic as the original record: the bytes as consumed
+		ConsumerFactory<Object, Object> consumers = this.keepsBytes
+				? RawBytes.capturing(consumerFactory, kafka.getProperties()) : consumerFactory;
+		this.container = new KafkaMessageListenerContainer<>(consumers, container);
 		this.container.setBeanName("paipa-" + name + "-kafka");
+		this.container.setApplicationEventPublisher(this::onContainerEvent);
+		Object servers = kafka.getProperties().get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+		if (servers == null) {
+			servers = consumerFactory.getConfigurationProperties().get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+		}
+		this.servers = (servers instanceof Collection<?> list)
+				? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(servers);
 		// A record the pipeline could not take (stopping, or no room in time) is sought
 		// back and delivered again; it is never skipped, so never committed unprocessed.
 		DefaultErrorHandler errors = new DefaultErrorHandler(null, new FixedBackOff(1000, FixedBackOff.UNLIMITED_ATTEMPTS));
@@ -176,12 +212,67 @@ final class KafkaPipelineSource
 		this.container.stop();
 	}
 
+	/** Events of the container, on its consumer thread: idle ones probe the broker. */
+	private void onContainerEvent(Object event) {
+		if (event instanceof ListenerContainerIdleEvent idle && !this.stopping) {
+			probe(idle.getConsumer());
+		}
+	}
+
+	private void probe(Consumer<?, ?> consumer) {
+		try {
+			consumer.listTopics(PROBE_TIMEOUT);
+			answered();
+		}
+		catch (org.apache.kafka.common.errors.InterruptException ex) {
+			// stopping: the container interrupts its consumer thread
+			Thread.currentThread().interrupt();
+		}
+		catch (RuntimeException ex) {
+			if (this.stopping) {
+				return;
+			}
+			long since = this.unreachableSince;
+			if (this.unreachable == null) {
+				since = System.nanoTime() - PROBE_INTERVAL.toNanos();
+				this.unreachableSince = since;
+				logger.warn("Pipeline '{}': the Kafka broker at {} does not answer ({}); nothing is consumed "
+						+ "until it does, and the pipeline's health is DOWN meanwhile", this.name, this.servers,
+						String.valueOf(ex));
+			}
+			long seconds = (System.nanoTime() - since) / 1_000_000_000L;
+			this.unreachable = "its Kafka source cannot reach the broker at " + this.servers + " for " + seconds
+					+ " s: " + ex;
+		}
+	}
+
+	/** The broker answered: a probe succeeded or a record came. */
+	private void answered() {
+		if (this.unreachable != null) {
+			this.unreachable = null;
+			logger.info("Pipeline '{}': the Kafka broker at {} answers again after {} s", this.name, this.servers,
+					(System.nanoTime() - this.unreachableSince) / 1_000_000_000L);
+		}
+	}
+
+	/** Why the broker is taken for unreachable, or {@code null} while it answers. */
+	@Nullable String unreachable() {
+		return this.unreachable;
+	}
+
 	@Override
 	public void onMessage(ConsumerRecord<Object, Object> record, @Nullable Acknowledgment acknowledgment) {
+		if (this.unreachable != null) {
+			answered();
+		}
 		KafkaRecordCompletion.Partition partition = this.partitions.computeIfAbsent(
 				new TopicPartition(record.topic(), record.partition()),
 				(topicPartition) -> new KafkaRecordCompletion.Partition(this, topicPartition));
+		byte[][] bytes = this.keepsBytes ? RawBytes.take(record.headers()) : null;
 		KafkaRecordCompletion completion = partition.add(record, acknowledgment);
+		if (bytes != null) {
+			completion.keepBytes(bytes[0], bytes[1]);
+		}
 		Object item = this.deliverRecords ? record : record.value();
 		this.consumed.increment();
 		int now = this.inFlight.incrementAndGet();

@@ -32,11 +32,38 @@ final class KafkaRecordCompletion implements CompletionCallback {
 	/** Set when the record's dead letter could not be published: never acknowledge it. */
 	volatile boolean keepUncommitted;
 
+	/** Whether the record's key and value bytes as consumed were kept. */
+	private boolean bytesKept;
+
+	private byte @Nullable [] keyBytes;
+
+	private byte @Nullable [] valueBytes;
+
 	private KafkaRecordCompletion(Partition partition, ConsumerRecord<?, ?> record,
 			@Nullable Acknowledgment acknowledgment) {
 		this.partition = partition;
 		this.record = record;
 		this.acknowledgment = acknowledgment;
+	}
+
+	/** Keeps the record's key and value as consumed, before deserialization. */
+	void keepBytes(byte @Nullable [] key, byte @Nullable [] value) {
+		this.keyBytes = key;
+		this.valueBytes = value;
+		this.bytesKept = true;
+	}
+
+	/** Whether {@link #keyBytes()} and {@link #valueBytes()} hold the record as consumed. */
+	boolean bytesKept() {
+		return this.bytesKept;
+	}
+
+	byte @Nullable [] keyBytes() {
+		return this.keyBytes;
+	}
+
+	byte @Nullable [] valueBytes() {
+		return this.valueBytes;
 	}
 
 	/** The record's source, to recognise its own records among a dead letter's origins. */

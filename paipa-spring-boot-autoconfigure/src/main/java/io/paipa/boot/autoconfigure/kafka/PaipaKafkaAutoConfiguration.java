@@ -53,6 +53,11 @@ public final class PaipaKafkaAutoConfiguration {
 	}
 
 	@Bean
+	static BytesTemplate paipaKafkaBytesTemplate() {
+		return new BytesTemplate();
+	}
+
+	@Bean
 	static PipelineBuilderCustomizer paipaKafkaCustomizer(ConfigurableListableBeanFactory beanFactory,
 			PaipaProperties properties) {
 		return (name, builder) -> customize(beanFactory, properties.getPipelines().get(name), builder);
@@ -81,7 +86,8 @@ public final class PaipaKafkaAutoConfiguration {
 					+ "bean; add spring-boot-starter-kafka and set spring.kafka.bootstrap-servers");
 		}
 		if (deadLetters.isEnabled()) {
-			raw.deadLetterHandler(new KafkaDeadLetterPublisher(template, deadLetters.getTopic()));
+			raw.deadLetterHandler(new KafkaDeadLetterPublisher(template,
+					() -> beanFactory.getBean(BytesTemplate.class).get(template), deadLetters.getTopic()));
 		}
 		if (sink.isEnabled()) {
 			KafkaKey<Object> key = (sink.getKey() != null) ? beanFactory.getBean(sink.getKey(), KafkaKey.class) : null;

@@ -13,6 +13,7 @@ import org.springframework.core.ResolvableType;
 import org.springframework.kafka.core.ConsumerFactory;
 
 import io.paipa.boot.autoconfigure.PaipaProperties;
+import io.paipa.boot.health.PipelineProblems;
 import io.paipa.core.Pipeline;
 
 /**
@@ -24,7 +25,7 @@ import io.paipa.core.Pipeline;
  * the offsets of everything that finished. The pipelines' own lifecycle then finds them
  * stopped.
  */
-final class PaipaKafkaSources implements SmartLifecycle {
+final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 
 	/** Above the pipelines' lifecycle (DEFAULT_PHASE - 4096), below the web server's. */
 	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 3072;
@@ -102,6 +103,14 @@ final class PaipaKafkaSources implements SmartLifecycle {
 		if (source != null) {
 			source.outage(started);
 		}
+	}
+
+	/** A pipeline whose Kafka source cannot reach its broker is DOWN, with the reason. */
+	@Override
+	public List<String> problemsOf(String pipeline) {
+		KafkaPipelineSource source = find(pipeline);
+		String unreachable = (source != null && source.isRunning()) ? source.unreachable() : null;
+		return (unreachable != null) ? List.of(unreachable) : List.of();
 	}
 
 	/** The configured sources; created at the first start. */

@@ -12,7 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -133,6 +137,40 @@ class KafkaPipelineTests {
 			await().atMost(AWAIT).until(() -> context.getBean("relay", Pipeline.class).snapshot().completed() == n - 4);
 			assertThat(snapshot.in()).isEqualTo(n);
 			assertThat(context.getBean("relay", Pipeline.class).snapshot().deadLettered()).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void aDeadLetterIsTheOriginalRecordAsConsumedWhateverTheSerializers() throws Exception {
+		String in = KafkaTestSupport.unique("in");
+		String out = KafkaTestSupport.unique("out");
+		String dlt = KafkaTestSupport.unique("dlt");
+		KafkaTestSupport.createTopic(in, 1);
+		KafkaTestSupport.createTopic(out, 1);
+		KafkaTestSupport.createTopic(dlt, 1);
+		// not UTF-8: the String deserializer replaces the last byte, the JSON serializer would quote it
+		byte[] poison = { 'p', 'o', 'i', 's', 'o', 'n', '-', (byte) 0xff, '"' };
+		byte[] key = { 'k', (byte) 0xfe };
+		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestSupport.brokers());
+		try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
+				new ByteArraySerializer())) {
+			producer.send(new ProducerRecord<>(in, key, poison)).get(30, TimeUnit.SECONDS);
+			producer.send(new ProducerRecord<>(in, "k".getBytes(StandardCharsets.UTF_8),
+					"value-1".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+		}
+		try (ConfigurableApplicationContext context = start(
+				KafkaTestSupport.relayArgs(in, out, dlt, KafkaTestSupport.unique("group")),
+				"--spring.kafka.producer.value-serializer="
+						+ "org.springframework.kafka.support.serializer.JacksonJsonSerializer")) {
+			List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readBytes(dlt, 1, AWAIT);
+			assertThat(dead).hasSize(1);
+			assertThat(dead.get(0).value()).isEqualTo(poison);
+			assertThat(dead.get(0).key()).isEqualTo(key);
+			assertThat(dead.get(0).headers().lastHeader(RawBytes.VALUE)).isNull();
+			assertThat(new String(dead.get(0).headers().lastHeader("paipa-step").value(), StandardCharsets.UTF_8))
+				.isEqualTo("upper");
+			// the sink's outputs still go through the application's serializer
+			assertThat(KafkaTestSupport.readCounts(out, 1, AWAIT)).containsOnlyKeys("\"VALUE-1\"");
 		}
 	}
 

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -136,6 +137,32 @@ final class KafkaTestSupport {
 							+ timeout + ", expected " + distinct);
 				}
 			}
+		}
+	}
+
+	/** Reads a topic from the beginning as bytes until {@code count} records were read. */
+	static List<ConsumerRecord<byte[], byte[]>> readBytes(String topic, int count, Duration timeout) {
+		Map<String, Object> config = new HashMap<>();
+		config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers());
+		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+		List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+				new ByteArrayDeserializer())) {
+			List<TopicPartition> partitions = new ArrayList<>();
+			for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(20))) {
+				partitions.add(new TopicPartition(topic, info.partition()));
+			}
+			consumer.assign(partitions);
+			consumer.seekToBeginning(partitions);
+			while (records.size() < count) {
+				consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+				if (System.nanoTime() > deadline) {
+					throw new AssertionError("Topic " + topic + ": " + records.size() + " records after " + timeout
+							+ ", expected " + count);
+				}
+			}
+			return records;
 		}
 	}
 

@@ -1,0 +1,40 @@
+package io.paipa.boot.autoconfigure.kafka;
+
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * A {@link KafkaTemplate} that sends bytes as they are, with the settings of the
+ * application's template: dead letters go to their topic as the original records were
+ * consumed. Created when first needed, closed with the application context.
+ */
+final class BytesTemplate implements DisposableBean {
+
+	private @Nullable DefaultKafkaProducerFactory<byte[], byte[]> factory;
+
+	private @Nullable KafkaTemplate<byte[], byte[]> template;
+
+	/**
+	 * Returns the template, creating it the first time.
+	 * @param like the application's template, whose producer settings apply
+	 */
+	synchronized KafkaTemplate<byte[], byte[]> get(KafkaTemplate<?, ?> like) {
+		if (this.template == null) {
+			this.factory = new DefaultKafkaProducerFactory<>(like.getProducerFactory().getConfigurationProperties(),
+					new ByteArraySerializer(), new ByteArraySerializer());
+			this.template = new KafkaTemplate<>(this.factory);
+		}
+		return this.template;
+	}
+
+	@Override
+	public synchronized void destroy() {
+		if (this.factory != null) {
+			this.factory.destroy();
+		}
+	}
+
+}
