@@ -7,10 +7,9 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Whether the database takes writes: a row written and rolled back, at most once per
@@ -23,16 +22,12 @@ public class StoreHealth implements HealthIndicator {
 
 	private final JdbcTemplate jdbc;
 
-	private final TransactionTemplate transaction;
-
 	private final long intervalNanos;
 
 	private final AtomicReference<Probe> last = new AtomicReference<>();
 
-	public StoreHealth(JdbcTemplate jdbc, PlatformTransactionManager transactions,
-			@Value("${sample.store-probe-interval:1s}") Duration interval) {
+	public StoreHealth(JdbcTemplate jdbc, @Value("${sample.store-probe-interval:1s}") Duration interval) {
 		this.jdbc = jdbc;
-		this.transaction = new TransactionTemplate(transactions);
 		this.intervalNanos = interval.toNanos();
 	}
 
@@ -44,21 +39,36 @@ public class StoreHealth implements HealthIndicator {
 		Probe probe = this.last.get();
 		long now = System.nanoTime();
 		if (probe == null || now - probe.at >= this.intervalNanos) {
-			probe = new Probe(now, probe());
-			this.last.set(probe);
+			// one request probes; the others meanwhile answer with what the last probe found
+			Probe probing = new Probe(now, (probe != null) ? probe.problem : null);
+			if (this.last.compareAndSet(probe, probing)) {
+				probe = new Probe(now, probe());
+				this.last.set(probe);
+			}
+			else {
+				probe = this.last.get();
+			}
 		}
 		return probe.problem;
 	}
 
 	private String probe() {
 		try {
-			this.transaction.executeWithoutResult((status) -> {
-				this.jdbc.update("INSERT INTO write_probe (at) VALUES (CURRENT_TIMESTAMP)");
-				status.setRollbackOnly();
+			this.jdbc.execute((ConnectionCallback<Void>) (connection) -> {
+				boolean autoCommit = connection.getAutoCommit();
+				connection.setAutoCommit(false);
+				try (var statement = connection.createStatement()) {
+					statement.executeUpdate("INSERT INTO write_probe (at) VALUES (CURRENT_TIMESTAMP)");
+				}
+				finally {
+					connection.rollback();
+					connection.setAutoCommit(autoCommit);
+				}
+				return null;
 			});
 			return null;
 		}
-		catch (DataAccessException | org.springframework.transaction.TransactionException ex) {
+		catch (DataAccessException ex) {
 			return "the database does not take writes: " + ex.getMostSpecificCause();
 		}
 	}
