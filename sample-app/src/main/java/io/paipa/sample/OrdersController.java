@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -45,7 +46,8 @@ import io.paipa.core.PipelineInput;
  * the part it took; 504 when that takes longer than {@code sample.wait-timeout}. A client
  * that resends what was not acknowledged never loses an order.</li>
  * <li>{@code GET /orders/stats}: {@code {"stored", "deadLettered", "duplicates"}} from the
- * tables: together they are every order the service answered as accepted.</li>
+ * tables: together they are every order the service answered as accepted; 503 with the
+ * reason while the database cannot be read.</li>
  * </ul>
  */
 @RestController
@@ -169,12 +171,19 @@ public class OrdersController {
 	}
 
 	@GetMapping("/orders/stats")
-	public Map<String, Object> stats() {
+	public ResponseEntity<Map<String, Object>> stats() {
 		Map<String, Object> stats = new LinkedHashMap<>();
-		stats.put("stored", this.jdbc.queryForObject("SELECT COUNT(*) FROM orders", Long.class));
-		stats.put("deadLettered", this.jdbc.queryForObject("SELECT COUNT(*) FROM dead_letters", Long.class));
-		stats.put("duplicates", this.jdbc.queryForObject("SELECT COUNT(*) FROM order_duplicates", Long.class));
-		return stats;
+		try {
+			stats.put("stored", this.jdbc.queryForObject("SELECT COUNT(*) FROM orders", Long.class));
+			stats.put("deadLettered", this.jdbc.queryForObject("SELECT COUNT(*) FROM dead_letters", Long.class));
+			stats.put("duplicates", this.jdbc.queryForObject("SELECT COUNT(*) FROM order_duplicates", Long.class));
+		}
+		catch (DataAccessException ex) {
+			// the database cannot be read: say so, as the health does, rather than fail with a 500
+			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+				.body(Map.of("error", "the database cannot be read: " + ex.getMostSpecificCause()));
+		}
+		return ResponseEntity.ok(stats);
 	}
 
 	private ResponseEntity<Map<String, Object>> tooLarge() {

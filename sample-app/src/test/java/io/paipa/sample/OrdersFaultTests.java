@@ -122,6 +122,10 @@ class OrdersFaultTests {
 		HttpResponse<String> response = post(OrdersServiceTests.order("read-only-1"), false);
 		assertThat(response.statusCode()).isEqualTo(503);
 		assertThat(json.readTree(response.body()).get("accepted").asLong()).isZero();
+		HttpResponse<String> stats = this.client.send(HttpRequest.newBuilder(uri("/orders/stats")).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(stats.statusCode()).isEqualTo(503);
+		assertThat(json.readTree(stats.body()).get("error").asText()).startsWith("the database cannot be read");
 		this.database.down.set(false);
 		await().atMost(Duration.ofSeconds(30)).until(() -> health().equals("UP"));
 		assertThat(post(OrdersServiceTests.order("read-only-2"), false).statusCode()).isEqualTo(202);
