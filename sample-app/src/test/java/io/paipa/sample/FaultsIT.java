@@ -155,6 +155,29 @@ class FaultsIT {
 		}
 	}
 
+	@Test
+	void aReadOnlyDatabaseAtStartMakesHealthDownAndRefusesOrders() throws Exception {
+		// a database with the sample's tables, then opened read-only
+		String file = SampleProcess.h2Url(this.dir, "read-only");
+		try (Connection connection = DriverManager.getConnection(file, "sa", "")) {
+			org.h2.tools.RunScript.execute(connection, new java.io.InputStreamReader(
+					FaultsIT.class.getResourceAsStream("/schema.sql"), java.nio.charset.StandardCharsets.UTF_8));
+			connection.createStatement().execute("SHUTDOWN");
+		}
+		int port = SampleProcess.freePort();
+		Path log = this.dir.resolve("read-only.log");
+		Process process = start(log, port, file + ";ACCESS_MODE_DATA=r");
+		SampleProcess.awaitAnswering(this.client, port, process);
+		awaitHealth(port, "DOWN", log);
+		HttpResponse<String> response = post(port, batch("read-only"), false);
+		assertThat(response.statusCode()).as(SampleProcess.log(log)).isEqualTo(503);
+		assertThat(json.readTree(response.body()).get("accepted").asLong()).isZero();
+		JsonNode health = json.readTree(this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+				+ "/actuator/health/databaseWrites")).build(), HttpResponse.BodyHandlers.ofString()).body());
+		assertThat(health.get("details").get("problem").asText()).contains("read only");
+		assertThat(getJson(port, "/orders/stats").get("stored").asLong()).isZero();
+	}
+
 	private Server h2Server(int port) throws SQLException {
 		Server server = Server.createTcpServer("-tcpPort", String.valueOf(port), "-baseDir",
 				this.dir.resolve("h2").toString(), "-ifNotExists")

@@ -64,6 +64,19 @@ final class SampleProcess {
 		});
 	}
 
+	/** Waits until the application answers its health endpoint, whatever the status. */
+	static void awaitAnswering(HttpClient client, int port, Process process) {
+		await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+			if (!process.isAlive()) {
+				throw new IllegalStateException("the application exited with " + process.exitValue());
+			}
+			return client
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health")).build(),
+						HttpResponse.BodyHandlers.ofString())
+				.statusCode() > 0;
+		});
+	}
+
 	static void stop(Process process) throws InterruptedException {
 		if (process != null && process.isAlive()) {
 			process.destroy();
