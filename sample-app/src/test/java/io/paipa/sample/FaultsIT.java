@@ -2,11 +2,13 @@ package io.paipa.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The packaged service, in a JVM of its own, when its database goes away: an H2 server
- * stopped under load and started again, and the service itself killed with SIGKILL while
+ * stopped under load and started again, a full disk (a file-size limit) that gets room
+ * again, a read-only database at start, and the service itself killed with SIGKILL while
  * clients wait for their orders to be stored.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -121,8 +124,62 @@ class FaultsIT {
 	}
 
 	@Test
+	void aFullDiskUnderLoadLosesNoAcceptedOrder() throws Exception {
+		assumeTrue(Files.isExecutable(Path.of("/usr/bin/prlimit")),
+				"needs prlimit (util-linux) to limit the size of the service's files; not run");
+		int port = SampleProcess.freePort();
+		Path log = this.dir.resolve("disk-full.log");
+		Process process = start(log, port, SampleProcess.h2Url(this.dir, "orders"),
+				"--sample.store-probe-interval=200ms");
+		SampleProcess.awaitUp(this.client, port, process);
+
+		AtomicLong accepted = new AtomicLong();
+		AtomicBoolean loading = new AtomicBoolean(true);
+		List<Integer> statuses = new CopyOnWriteArrayList<>();
+		List<Thread> clients = new ArrayList<>();
+		for (int c = 0; c < 2; c++) {
+			int client = c;
+			Thread thread = new Thread(() -> load(port, "full-" + client, loading, accepted, statuses));
+			thread.start();
+			clients.add(thread);
+		}
+		await().atMost(Duration.ofSeconds(60)).until(() -> accepted.get() > 2_000);
+		// the disk is full: no file of the service grows past the database's size now (a
+		// file-size limit: writes past it fail as on a full disk, with "File too large")
+		long size = Files.size(this.dir.resolve("orders.mv.db"));
+		prlimit(process, "--fsize=" + Math.max(size, Files.size(log) + 1_000_000) + ":");
+		awaitHealth(port, "DOWN", log);
+		int before = statuses.size();
+		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(before, statuses.size())
+			.stream()
+			.filter((status) -> status != 202)
+			.count() >= 5);
+		// room again: the service resumes by itself, without a restart
+		prlimit(process, "--fsize=unlimited:");
+		awaitHealth(port, "UP", log);
+		int after = statuses.size();
+		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(after, statuses.size())
+			.stream()
+			.filter((status) -> status == 202)
+			.count() >= 5);
+		loading.set(false);
+		for (Thread thread : clients) {
+			thread.join(60_000);
+		}
+		await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+			JsonNode stats = getJson(port, "/orders/stats");
+			assertThat(stats.get("stored").asLong() + stats.get("deadLettered").asLong()
+					+ stats.get("duplicates").asLong()).as(SampleProcess.log(log)).isEqualTo(accepted.get());
+		});
+		assertThat(getJson(port, "/orders/stats").get("deadLettered").asLong()).isLessThanOrEqualTo(200);
+		process.destroy();
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+	}
+
+	@Test
 	void sigkillUnderLoadLosesNoAcknowledgedOrder() throws Exception {
-		String url = SampleProcess.h2Url(this.dir, "orders") + ";WRITE_DELAY=0";
+		// no WRITE_DELAY=0 in the URL: the service makes H2 write each commit at once itself
+		String url = SampleProcess.h2Url(this.dir, "orders");
 		int port = SampleProcess.freePort();
 		Path log = this.dir.resolve("kill.log");
 		Process process = start(log, port, url);
@@ -176,6 +233,16 @@ class FaultsIT {
 				+ "/actuator/health/databaseWrites")).build(), HttpResponse.BodyHandlers.ofString()).body());
 		assertThat(health.get("details").get("problem").asText()).contains("read only");
 		assertThat(getJson(port, "/orders/stats").get("stored").asLong()).isZero();
+	}
+
+	/** Changes a resource limit of the running service (soft limits only; the hard ones stay). */
+	private static void prlimit(Process process, String limit) throws Exception {
+		Process prlimit = new ProcessBuilder("/usr/bin/prlimit", "--pid", String.valueOf(process.pid()), limit)
+			.redirectErrorStream(true)
+			.start();
+		String output = new String(prlimit.getInputStream().readAllBytes());
+		assertThat(prlimit.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(prlimit.exitValue()).as("prlimit %s: %s", limit, output).isZero();
 	}
 
 	private Server h2Server(int port) throws SQLException {
