@@ -53,6 +53,11 @@ public final class PaipaKafkaAutoConfiguration {
 	}
 
 	@Bean
+	static PaipaKafkaSinks paipaKafkaSinks() {
+		return new PaipaKafkaSinks();
+	}
+
+	@Bean
 	static BytesTemplate paipaKafkaBytesTemplate() {
 		return new BytesTemplate();
 	}
@@ -60,11 +65,11 @@ public final class PaipaKafkaAutoConfiguration {
 	@Bean
 	static PipelineBuilderCustomizer paipaKafkaCustomizer(ConfigurableListableBeanFactory beanFactory,
 			PaipaProperties properties) {
-		return (name, builder) -> customize(beanFactory, properties.getPipelines().get(name), builder);
+		return (name, builder) -> customize(beanFactory, name, properties.getPipelines().get(name), builder);
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private static void customize(ConfigurableListableBeanFactory beanFactory,
+	private static void customize(ConfigurableListableBeanFactory beanFactory, String name,
 			PaipaProperties.Pipeline properties, Pipeline.Builder<?, ?> builder) {
 		if (properties == null) {
 			return;
@@ -96,7 +101,9 @@ public final class PaipaKafkaAutoConfiguration {
 			// a broker that does not take what is sent is an outage, not bad items: hold and retry
 			Consumer<StepSpec> senders = (spec) -> spec.workers(sink.getWorkers()).outage(SINK_OUTAGE);
 			raw.stream(SINK_BATCH_STEP, Steps.chunk(sink.getBatchSize(), maxWait), one);
-			raw.fanOut(SINK_STEP, new KafkaSinkHandler(template, sink.getTopic(), key), senders);
+			KafkaSinkHandler sender = new KafkaSinkHandler(name, template, sink.getTopic(), key);
+			beanFactory.getBean(PaipaKafkaSinks.class).register(name, sender);
+			raw.fanOut(SINK_STEP, sender, senders);
 		}
 	}
 

@@ -17,12 +17,14 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import io.paipa.core.Pipeline;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A Kafka source whose broker cannot be reached: the pipeline's health is DOWN with the
- * reason until the broker answers, and then records flow without a restart.
+ * A Kafka source or sink whose broker cannot be reached: the pipeline's health is DOWN
+ * with the reason until the broker answers, and then records flow without a restart.
  */
 @Timeout(180)
 class KafkaBrokerDownTests {
@@ -67,6 +69,49 @@ class KafkaBrokerDownTests {
 					KafkaTestSupport.produce(in, 0, 20, (i) -> false);
 					Map<String, Integer> counts = KafkaTestSupport.readCounts(out, 20, AWAIT);
 					assertThat(counts).hasSize(20).containsKey("VALUE-0");
+				}
+			}
+		}
+	}
+
+	@Test
+	void aSinkWhoseBrokerCannotBeReachedMakesThePipelineDownUntilItAnswers() throws Exception {
+		String broker = KafkaTestSupport.brokers();
+		String out = KafkaTestSupport.unique("sink-down-out");
+		KafkaTestSupport.createTopic(out, 1);
+		try (ServerSocket placeholder = new ServerSocket(0)) {
+			int port = placeholder.getLocalPort();
+			placeholder.close();
+			String servers = "localhost:" + port;
+			// a sink only: items come from the pipeline's input, not from Kafka
+			List<String> args = List.of("--spring.kafka.bootstrap-servers=" + servers,
+					"--spring.kafka.producer.properties[reconnect.backoff.max.ms]=1000",
+					"--spring.kafka.producer.properties[max.block.ms]=20000",
+					"--logging.level.org.apache.kafka=ERROR", "--logging.level.org.springframework.kafka=WARN",
+					"--paipa.pipelines.out.definition=upper", "--paipa.pipelines.out.progress-interval=0",
+					"--paipa.pipelines.out.shutdown-timeout=10s", "--paipa.pipelines.out.sink.kafka.topic=" + out);
+			try (ConfigurableApplicationContext context = KafkaRelayApp.run(args.toArray(new String[0]))) {
+				HealthIndicator health = (HealthIndicator) context
+					.getBean("paipaHealthContributor", CompositeHealthContributor.class)
+					.getContributor("out");
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+				@SuppressWarnings("unchecked")
+				Pipeline<String> pipeline = context.getBean("out", Pipeline.class);
+				for (int i = 0; i < 20; i++) {
+					pipeline.input().put("value-" + i);
+				}
+				await().atMost(AWAIT).untilAsserted(() -> {
+					Health now = health.health();
+					assertThat(now.getStatus()).isEqualTo(Status.DOWN);
+					assertThat(problems(now)).anySatisfy((problem) -> assertThat(problem)
+						.contains("its Kafka sink has waited")
+						.contains("for the broker at " + servers));
+				});
+				try (Relay relay = new Relay(port, broker)) {
+					Map<String, Integer> counts = KafkaTestSupport.readCounts(out, 20, AWAIT);
+					assertThat(counts).hasSize(20).containsKey("VALUE-0");
+					await().atMost(AWAIT).until(() -> health.health().getStatus().equals(Status.UP));
+					await().atMost(AWAIT).until(() -> pipeline.snapshot().completed() == 20);
 				}
 			}
 		}
