@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.event.ListenerContainerIdleEvent;
+import org.springframework.kafka.event.NonResponsiveConsumerEvent;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
@@ -66,6 +67,13 @@ final class KafkaPipelineSource
 
 	/** The longest wait for the broker's answer to that question. */
 	static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
+	/**
+	 * How long the consumer may go without polling before it is taken for waiting on a
+	 * broker that does not answer (longer than a wait for room in the input; at least
+	 * the revoke timeout longer than a probe).
+	 */
+	static final Duration STUCK = Duration.ofSeconds(15);
 
 	private final String name;
 
@@ -142,6 +150,11 @@ final class KafkaPipelineSource
 		container.setMessageListener(this);
 		container.setIdleEventInterval(PROBE_INTERVAL.toMillis());
 		container.setIdleBeforeDataMultiplier(1.0);
+		// a consumer stuck in a call to a broker that does not answer (a commit, say) cannot
+		// probe: the container's monitor tells when it has not polled for a while
+		container.setMonitorInterval((int) PROBE_INTERVAL.toSeconds());
+		long stuck = Math.max(STUCK.toMillis(), kafka.getRevokeTimeout().plus(PROBE_INTERVAL).toMillis());
+		container.setNoPollThreshold(Math.max(3f, (float) stuck / Math.max(1, kafka.getPollTimeout().toMillis())));
 		Properties overrides = new Properties();
 		overrides.putAll(kafka.getProperties());
 		overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
@@ -212,10 +225,20 @@ final class KafkaPipelineSource
 		this.container.stop();
 	}
 
-	/** Events of the container, on its consumer thread: idle ones probe the broker. */
+	/**
+	 * Events of the container: idle ones (on its consumer thread) probe the broker; a
+	 * consumer that has not polled for a while (told by the container's monitor) is
+	 * waiting for a broker that does not answer.
+	 */
 	private void onContainerEvent(Object event) {
-		if (event instanceof ListenerContainerIdleEvent idle && !this.stopping) {
+		if (this.stopping) {
+			return;
+		}
+		if (event instanceof ListenerContainerIdleEvent idle) {
 			probe(idle.getConsumer());
+		}
+		else if (event instanceof NonResponsiveConsumerEvent stuck) {
+			unanswered(stuck.getTimeSinceLastPoll(), "its consumer has been waiting in a call to the broker");
 		}
 	}
 
@@ -229,25 +252,34 @@ final class KafkaPipelineSource
 			Thread.currentThread().interrupt();
 		}
 		catch (RuntimeException ex) {
-			if (this.stopping) {
-				return;
-			}
-			long since = this.unreachableSince;
-			if (this.unreachable == null) {
-				since = System.nanoTime() - PROBE_INTERVAL.toNanos();
-				this.unreachableSince = since;
-				logger.warn("Pipeline '{}': the Kafka broker at {} does not answer ({}); nothing is consumed "
-						+ "until it does, and the pipeline's health is DOWN meanwhile", this.name, this.servers,
-						String.valueOf(ex));
-			}
-			long seconds = (System.nanoTime() - since) / 1_000_000_000L;
-			this.unreachable = "its Kafka source cannot reach the broker at " + this.servers + " for " + seconds
-					+ " s: " + ex;
+			unanswered(PROBE_INTERVAL.toMillis(), String.valueOf(ex));
 		}
 	}
 
+	/**
+	 * The broker did not answer: the pipeline is DOWN with the reason, and a WARN line says
+	 * so once, until it answers again.
+	 * @param millis how long it has not answered, when first found
+	 * @param why what showed it
+	 */
+	private synchronized void unanswered(long millis, String why) {
+		if (this.stopping) {
+			return;
+		}
+		long since = this.unreachableSince;
+		if (this.unreachable == null) {
+			since = System.nanoTime() - millis * 1_000_000L;
+			this.unreachableSince = since;
+			logger.warn("Pipeline '{}': the Kafka broker at {} does not answer ({}); nothing is consumed "
+					+ "until it does, and the pipeline's health is DOWN meanwhile", this.name, this.servers, why);
+		}
+		long seconds = (System.nanoTime() - since) / 1_000_000_000L;
+		this.unreachable = "its Kafka source cannot reach the broker at " + this.servers + " for " + seconds
+				+ " s: " + why;
+	}
+
 	/** The broker answered: a probe succeeded or a record came. */
-	private void answered() {
+	private synchronized void answered() {
 		if (this.unreachable != null) {
 			this.unreachable = null;
 			logger.info("Pipeline '{}': the Kafka broker at {} answers again after {} s", this.name, this.servers,
