@@ -26,12 +26,18 @@ final class SampleProcess {
 	}
 
 	static Process start(Path log, String... args) throws IOException {
+		return start(log, List.of(), args);
+	}
+
+	/** Starts the jar with options for the JVM (say {@code -Dspring.aot.enabled=true}). */
+	static Process start(Path log, List<String> jvmOptions, String... args) throws IOException {
 		if (!Files.isRegularFile(JAR)) {
 			throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run 'mvn verify' (it packages first)");
 		}
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-Xmx512m");
+		command.addAll(jvmOptions);
 		command.add("-jar");
 		command.add(JAR.toString());
 		command.addAll(List.of(args));

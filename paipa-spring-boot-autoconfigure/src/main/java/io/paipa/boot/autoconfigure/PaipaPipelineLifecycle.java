@@ -37,7 +37,7 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 
 	private final BeanFactory beanFactory;
 
-	private final List<PipelinePlan> plans;
+	private final PipelinePlans plans;
 
 	private final List<Pipeline<?>> started = new ArrayList<>();
 
@@ -45,7 +45,7 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 
 	private @Nullable CountDownLatch keepAlive;
 
-	PaipaPipelineLifecycle(BeanFactory beanFactory, List<PipelinePlan> plans) {
+	PaipaPipelineLifecycle(BeanFactory beanFactory, PipelinePlans plans) {
 		this.beanFactory = beanFactory;
 		this.plans = plans;
 	}
@@ -57,7 +57,7 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 			return;
 		}
 		try {
-			for (PipelinePlan plan : this.plans) {
+			for (PipelinePlan plan : this.plans.continuous()) {
 				Pipeline<Object> pipeline = this.beanFactory.getBean(plan.name(), Pipeline.class);
 				String queue = plan.properties().getSourceQueue();
 				pipeline.start((queue != null) ? this.beanFactory.getBean(queue, BlockingQueue.class) : null);

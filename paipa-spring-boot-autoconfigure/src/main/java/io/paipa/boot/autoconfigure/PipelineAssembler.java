@@ -3,12 +3,13 @@ package io.paipa.boot.autoconfigure;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.aot.AotDetector;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.Ordered;
 import org.springframework.core.ResolvableType;
@@ -43,38 +44,49 @@ final class PipelineAssembler implements BeanDefinitionRegistryPostProcessor, En
 
 	@Override
 	public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
+		if (AotDetector.useGeneratedArtifacts()) {
+			// an AOT-processed application: the generated code registered the beans below
+			return;
+		}
 		if (!(registry instanceof ConfigurableListableBeanFactory beanFactory)) {
 			throw new IllegalStateException("paipa needs a ConfigurableListableBeanFactory, not " + registry);
 		}
-		PaipaProperties properties = (this.environment != null)
-				? Binder.get(this.environment).bind("paipa", PaipaProperties.class).orElseGet(PaipaProperties::new)
-				: new PaipaProperties();
-		List<PipelinePlan> plans = new PipelinePlanner(beanFactory, properties).plan();
-		for (PipelinePlan plan : plans) {
-			registerPipeline(registry, beanFactory, plan);
+		List<PipelinePlan> plans = PipelinePlans.plan(beanFactory, this.environment);
+		if (!registry.containsBeanDefinition(PipelinePlans.BEAN_NAME)) {
+			RootBeanDefinition definition = new RootBeanDefinition(PipelinePlans.class);
+			definition.setRole(BeanDefinition.ROLE_INFRASTRUCTURE);
+			registry.registerBeanDefinition(PipelinePlans.BEAN_NAME, definition);
 		}
-		List<PipelinePlan> continuous = plans.stream().filter(PipelinePlan::isContinuous).toList();
-		if (!continuous.isEmpty() && !registry.containsBeanDefinition(LIFECYCLE_BEAN_NAME)) {
+		for (PipelinePlan plan : plans) {
+			registerPipeline(registry, plan);
+		}
+		if (plans.stream().anyMatch(PipelinePlan::isContinuous) && !registry.containsBeanDefinition(LIFECYCLE_BEAN_NAME)) {
 			RootBeanDefinition lifecycle = new RootBeanDefinition(PaipaPipelineLifecycle.class);
 			lifecycle.setRole(BeanDefinition.ROLE_INFRASTRUCTURE);
-			lifecycle.setInstanceSupplier(() -> new PaipaPipelineLifecycle(beanFactory, continuous));
 			registry.registerBeanDefinition(LIFECYCLE_BEAN_NAME, lifecycle);
 		}
 	}
 
-	private void registerPipeline(BeanDefinitionRegistry registry, ConfigurableListableBeanFactory beanFactory,
-			PipelinePlan plan) {
+	/**
+	 * Registers a pipeline (and its input) as beans made by a static factory method with
+	 * the pipeline's name as argument, which Spring AOT can write as code.
+	 */
+	private void registerPipeline(BeanDefinitionRegistry registry, PipelinePlan plan) {
 		boolean typed = plan.inputType() != ResolvableType.NONE;
-		RootBeanDefinition pipeline = new RootBeanDefinition(Pipeline.class);
+		RootBeanDefinition pipeline = new RootBeanDefinition(PipelinePlans.class);
+		pipeline.setFactoryMethodName("pipeline");
+		pipeline.getConstructorArgumentValues().addIndexedArgumentValue(0, plan.name());
+		pipeline.setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
 		pipeline.setTargetType(typed ? ResolvableType.forClassWithGenerics(Pipeline.class, plan.inputType())
 				: ResolvableType.forClass(Pipeline.class));
-		pipeline.setInstanceSupplier(() -> new PipelineFactory(beanFactory).create(plan));
 		registry.registerBeanDefinition(plan.name(), pipeline);
 		if (plan.isContinuous()) {
-			RootBeanDefinition input = new RootBeanDefinition(PipelineInput.class);
+			RootBeanDefinition input = new RootBeanDefinition(PipelinePlans.class);
+			input.setFactoryMethodName("input");
+			input.getConstructorArgumentValues().addIndexedArgumentValue(0, plan.name());
+			input.setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
 			input.setTargetType(typed ? ResolvableType.forClassWithGenerics(PipelineInput.class, plan.inputType())
 					: ResolvableType.forClass(PipelineInput.class));
-			input.setInstanceSupplier(() -> beanFactory.getBean(plan.name(), Pipeline.class).input());
 			input.setDependsOn(plan.name());
 			registry.registerBeanDefinition(plan.name() + "Input", input);
 		}
