@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -24,23 +25,40 @@ import io.paipa.core.StepSnapshot;
  *
  * <p>The bottleneck is the step with the highest utilization among those whose input
  * queue is at least half full; none is marked while no queue is filling. Over HTTP, an
- * unknown pipeline or step and a worker count below 1 or above {@value #MAX_WORKERS}
- * answer 400 with a JSON body {@code {"status": 400, "message": "..."}}.
+ * unknown pipeline or step answers 404 and a worker count below 1 or above
+ * {@code paipa.max-workers-per-step} 400, each with a JSON body
+ * {@code {"status": ..., "message": "..."}}.
+ *
+ * <p>Its access is read-only by default: rescaling needs
+ * {@code management.endpoint.paipa.access=unrestricted} (and, where the endpoint is
+ * reachable by others, an application that protects writes to it).
  */
-@Endpoint(id = "paipa")
+@Endpoint(id = "paipa", defaultAccess = Access.READ_ONLY)
 public class PaipaEndpoint {
 
-	/** The most workers a step can be given through the endpoint. */
-	public static final int MAX_WORKERS = 4096;
+	/** The most workers a step can have unless {@code paipa.max-workers-per-step} says otherwise. */
+	public static final int DEFAULT_MAX_WORKERS_PER_STEP = 1024;
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
+
+	private final int maxWorkersPerStep;
+
+	/**
+	 * Creates the endpoint, allowing {@value #DEFAULT_MAX_WORKERS_PER_STEP} workers per step.
+	 * @param pipelines supplies the pipelines by name
+	 */
+	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines) {
+		this(pipelines, DEFAULT_MAX_WORKERS_PER_STEP);
+	}
 
 	/**
 	 * Creates the endpoint.
 	 * @param pipelines supplies the pipelines by name
+	 * @param maxWorkersPerStep the most workers a step can be given
 	 */
-	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines) {
+	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines, int maxWorkersPerStep) {
 		this.pipelines = pipelines;
+		this.maxWorkersPerStep = maxWorkersPerStep;
 	}
 
 	/**
@@ -57,13 +75,13 @@ public class PaipaEndpoint {
 	/**
 	 * Describes one pipeline.
 	 * @param pipeline the pipeline's name
-	 * @return its description, or a 400 response with a message for an unknown pipeline
+	 * @return its description, or a 404 response with a message for an unknown pipeline
 	 */
 	@ReadOperation
 	public WebEndpointResponse<Object> pipeline(@Selector String pipeline) {
 		Pipeline<?> target = this.pipelines.get().get(pipeline);
 		if (target == null) {
-			return badRequest(unknownPipeline(pipeline));
+			return notFound(unknownPipeline(pipeline));
 		}
 		return new WebEndpointResponse<>(describe(target.snapshot()));
 	}
@@ -72,23 +90,28 @@ public class PaipaEndpoint {
 	 * Changes a step's worker count while the pipeline runs.
 	 * @param pipeline the pipeline's name
 	 * @param step the step's name
-	 * @param workers the new count, 1 to {@value #MAX_WORKERS}
-	 * @return the pipeline's description after the change, or a 400 response with a
-	 * message for an unknown pipeline or step or a bad count
+	 * @param workers the new count, 1 to {@code paipa.max-workers-per-step}
+	 * @return the pipeline's description after the change, a 404 response with a message
+	 * for an unknown pipeline or step, or a 400 response with a message for a bad count
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> scale(@Selector String pipeline, @Nullable String step,
 			@Nullable Integer workers) {
 		Pipeline<?> target = this.pipelines.get().get(pipeline);
 		if (target == null) {
-			return badRequest(unknownPipeline(pipeline));
+			return notFound(unknownPipeline(pipeline));
 		}
 		if (step == null || workers == null) {
 			return badRequest("Missing step or workers: send a JSON body {\"step\": \"<step>\", \"workers\": <n>}; "
 					+ "the steps of '" + pipeline + "' are " + target.stepNames());
 		}
-		if (workers > MAX_WORKERS) {
-			return badRequest("Step '" + step + "': workers must be at most " + MAX_WORKERS + " but was " + workers);
+		if (!target.stepNames().contains(step)) {
+			return notFound("Pipeline '" + pipeline + "' has no step '" + step + "'; its steps are "
+					+ target.stepNames());
+		}
+		if (workers > this.maxWorkersPerStep) {
+			return badRequest("Step '" + step + "': workers must be at most " + this.maxWorkersPerStep
+					+ " (paipa.max-workers-per-step) but was " + workers);
 		}
 		try {
 			target.scale(step, workers);
@@ -101,6 +124,11 @@ public class PaipaEndpoint {
 
 	private String unknownPipeline(String name) {
 		return "No pipeline named '" + name + "'; the pipelines are " + this.pipelines.get().keySet();
+	}
+
+	private static WebEndpointResponse<Object> notFound(String message) {
+		return new WebEndpointResponse<>(Map.of("status", WebEndpointResponse.STATUS_NOT_FOUND, "message", message),
+				WebEndpointResponse.STATUS_NOT_FOUND);
 	}
 
 	private static WebEndpointResponse<Object> badRequest(String message) {

@@ -32,6 +32,20 @@ public class PaipaProperties {
 	}
 
 	/**
+	 * Most workers a step may have, in the configuration and when rescaled through the
+	 * 'paipa' endpoint.
+	 */
+	private int maxWorkersPerStep = 1024;
+
+	public int getMaxWorkersPerStep() {
+		return this.maxWorkersPerStep;
+	}
+
+	public void setMaxWorkersPerStep(int maxWorkersPerStep) {
+		this.maxWorkersPerStep = maxWorkersPerStep;
+	}
+
+	/**
 	 * Returns a pipeline's stall timeout, matching its name ignoring case, '-' and '_'.
 	 * @param pipeline the pipeline's name
 	 * @return its stall timeout, the default when it is not configured

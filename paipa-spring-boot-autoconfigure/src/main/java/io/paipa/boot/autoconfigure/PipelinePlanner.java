@@ -157,6 +157,7 @@ final class PipelinePlanner {
 		String stepPrefix = prefix + ".steps." + ((key != null) ? key : stepName);
 		if (step.getWorkers() != null) {
 			atLeast(stepPrefix + ".workers", step.getWorkers(), 1);
+			atMostMaxWorkers(stepPrefix + ".workers", step.getWorkers());
 		}
 		if (step.getQueueCapacity() != null) {
 			atLeast(stepPrefix + ".queue-capacity", step.getQueueCapacity(), 1);
@@ -412,6 +413,14 @@ final class PipelinePlanner {
 	private static boolean known(ResolvableType type) {
 		Class<?> resolved = type.resolve();
 		return resolved != null && resolved != Object.class;
+	}
+
+	private void atMostMaxWorkers(String key, int value) {
+		int max = this.properties.getMaxWorkersPerStep();
+		if (value > max) {
+			throw new InvalidConfigurationPropertyValueException(key, value,
+					"Must be at most " + max + " (paipa.max-workers-per-step)");
+		}
 	}
 
 	private static void atLeast(String key, int value, int minimum) {

@@ -59,6 +59,8 @@ import static org.awaitility.Awaitility.await;
 				"paipa.pipelines.orders.steps.enrich.queue-capacity=8",
 				"management.endpoints.web.exposure.include=health,paipa,prometheus,metrics",
 				"management.endpoint.health.show-details=always",
+				// read-only by default: rescaling has to be allowed
+				"management.endpoint.paipa.access=unrestricted", "paipa.max-workers-per-step=64",
 				// Boot hides the message of error responses by default (Boot 4 key; server.error.* is gone)
 				"spring.web.error.include-message=always" })
 @Timeout(60)
@@ -255,22 +257,22 @@ class PaipaEndpointWebTests {
 	}
 
 	@Test
-	void unknownPipelineIsABadRequestNamingTheKnownOnes() throws Exception {
+	void unknownPipelineIsNotFoundNamingTheKnownOnes() throws Exception {
 		Response read = get("/actuator/paipa/nope");
 		Response write = post("/actuator/paipa/nope", "{\"step\":\"enrich\",\"workers\":3}");
 
 		for (Response response : List.of(read, write)) {
-			assertThat(response.status()).as(response.body()).isEqualTo(400);
+			assertThat(response.status()).as(response.body()).isEqualTo(404);
 			assertThat(response.json().get("message").asString()).contains("'nope'").contains("[orders]");
 		}
 		assertUnchanged();
 	}
 
 	@Test
-	void unknownStepIsABadRequestNamingTheSteps() throws Exception {
+	void unknownStepIsNotFoundNamingTheSteps() throws Exception {
 		Response response = post("/actuator/paipa/orders", "{\"step\":\"bogus\",\"workers\":3}");
 
-		assertThat(response.status()).as(response.body()).isEqualTo(400);
+		assertThat(response.status()).as(response.body()).isEqualTo(404);
 		assertThat(response.json().get("message").asString()).contains("'bogus'")
 			.contains("[parse, enrich, store]");
 		assertUnchanged();
@@ -286,6 +288,19 @@ class PaipaEndpointWebTests {
 				.contains(Integer.toString(workers));
 		}
 		assertUnchanged();
+	}
+
+	@Test
+	void moreWorkersThanTheMaximumPerStepIsABadRequest() throws Exception {
+		Response response = post("/actuator/paipa/orders", "{\"step\":\"enrich\",\"workers\":65}");
+
+		assertThat(response.status()).as(response.body()).isEqualTo(400);
+		assertThat(response.json().get("message").asString()).contains("at most 64")
+			.contains("paipa.max-workers-per-step")
+			.contains("65");
+		assertUnchanged();
+		Response most = post("/actuator/paipa/orders", "{\"step\":\"enrich\",\"workers\":64}");
+		assertThat(most.status()).as(most.body()).isEqualTo(200);
 	}
 
 	@Test

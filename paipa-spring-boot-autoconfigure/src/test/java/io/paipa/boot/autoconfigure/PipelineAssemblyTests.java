@@ -319,6 +319,19 @@ class PipelineAssemblyTests {
 	}
 
 	@Test
+	void pipelineWhenWorkersAreAboveTheMaximumPerStepShouldFailWithAnalysis() {
+		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class)
+			.withPropertyValues("paipa.pipelines.p.definition=parse|square|sink",
+					"paipa.pipelines.p.steps.square.workers=2000")
+			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.steps.square.workers", 2000,
+					"at most 1024 (paipa.max-workers-per-step)"));
+		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class)
+			.withPropertyValues("paipa.pipelines.p.definition=parse|square|sink",
+					"paipa.pipelines.p.steps.square.workers=1030", "paipa.max-workers-per-step=1030")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void pipelineWhenQueueCapacityIsZeroShouldFailWithAnalysis() {
 		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class)
 			.withPropertyValues("paipa.pipelines.p.definition=parse|square|sink", "paipa.pipelines.p.queue-capacity=0")

@@ -12,12 +12,14 @@ import org.springframework.context.annotation.Bean;
 import io.paipa.boot.actuate.PaipaEndpoint;
 import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
 import io.paipa.boot.autoconfigure.PaipaPipelines;
+import io.paipa.boot.autoconfigure.PaipaProperties;
 
 /**
  * Auto-configuration of the {@code paipa} actuator endpoint, active with
  * {@link io.paipa.boot.EnablePaipaPipeline} when the actuator is present. Exposure
  * follows Spring Boot's defaults: include {@code paipa} in
- * {@code management.endpoints.web.exposure.include} to reach it over HTTP.
+ * {@code management.endpoints.web.exposure.include} to reach it over HTTP. Its access is
+ * read-only unless {@code management.endpoint.paipa.access=unrestricted}.
  */
 @AutoConfiguration(after = PaipaAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
@@ -27,8 +29,8 @@ public final class PaipaEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	static PaipaEndpoint paipaEndpoint(ListableBeanFactory beanFactory) {
-		return new PaipaEndpoint(new PaipaPipelines(beanFactory));
+	static PaipaEndpoint paipaEndpoint(ListableBeanFactory beanFactory, PaipaProperties properties) {
+		return new PaipaEndpoint(new PaipaPipelines(beanFactory), properties.getMaxWorkersPerStep());
 	}
 
 }
