@@ -92,9 +92,26 @@ class OrdersServiceTests {
 	}
 
 	@Test
+	void rescalingWithoutTheOpsLoginIsRefused() throws Exception {
+		for (String authorization : new String[] { null, basic("ops", "wrong") }) {
+			HttpRequest.Builder request = HttpRequest.newBuilder(uri("/actuator/paipa/orders"))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"enrich\",\"workers\":13}"));
+			if (authorization != null) {
+				request.header("Authorization", authorization);
+			}
+			HttpResponse<String> response = this.client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(response.statusCode()).isEqualTo(401);
+		}
+		assertThat(step(getJson("/actuator/paipa/orders"), "enrich").get("workers").get("configured").asInt())
+			.isNotEqualTo(13);
+	}
+
+	@Test
 	void rescalingEnrichThroughTheEndpointShowsInTheSnapshot() throws Exception {
 		HttpResponse<String> response = this.client.send(HttpRequest.newBuilder(uri("/actuator/paipa/orders"))
 			.header("Content-Type", "application/json")
+			.header("Authorization", basic("ops", "ops"))
 			.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"enrich\",\"workers\":12}"))
 			.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).isEqualTo(200);
@@ -103,6 +120,11 @@ class OrdersServiceTests {
 			assertThat(enrich.get("workers").get("configured").asInt()).isEqualTo(12);
 			assertThat(enrich.get("workers").get("alive").asInt()).isEqualTo(12);
 		});
+	}
+
+	private static String basic(String user, String password) {
+		return "Basic " + java.util.Base64.getEncoder()
+			.encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
 	}
 
 	@Test
