@@ -645,9 +645,10 @@ public class PaipaProperties {
 
 		/**
 		 * Whether the step's workers are virtual threads (Java 21 and later), for steps
-		 * that mostly wait on I/O.
+		 * that mostly wait on I/O. Unset, they are when spring.threads.virtual.enabled is
+		 * true and the application runs on Java 21 or later.
 		 */
-		private boolean virtualThreads;
+		private @Nullable Boolean virtualThreads;
 
 		/**
 		 * Retry of failed items. Unset fields follow the pipeline's retry.
@@ -712,11 +713,11 @@ public class PaipaProperties {
 			this.queueCapacity = queueCapacity;
 		}
 
-		public boolean isVirtualThreads() {
+		public @Nullable Boolean getVirtualThreads() {
 			return this.virtualThreads;
 		}
 
-		public void setVirtualThreads(boolean virtualThreads) {
+		public void setVirtualThreads(@Nullable Boolean virtualThreads) {
 			this.virtualThreads = virtualThreads;
 		}
 

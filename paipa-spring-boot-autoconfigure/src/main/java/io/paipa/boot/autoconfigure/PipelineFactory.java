@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.env.Environment;
 
 import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
 import io.paipa.core.DeadLetterHandler;
@@ -28,6 +29,17 @@ final class PipelineFactory {
 
 	PipelineFactory(ConfigurableListableBeanFactory beanFactory) {
 		this.beanFactory = beanFactory;
+	}
+
+	/**
+	 * Whether steps that do not say are on virtual threads: with
+	 * {@code spring.threads.virtual.enabled=true} on Java 21 and later, as Boot's own
+	 * executors are.
+	 */
+	private boolean virtualThreadsByDefault() {
+		Environment environment = this.beanFactory.getBeanProvider(Environment.class).getIfAvailable();
+		return environment != null && environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false)
+				&& PipelinePlanner.virtualThreadsSupported();
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
@@ -89,7 +101,8 @@ final class PipelineFactory {
 		}
 		spec.isolateFailures(properties.isIsolateFailures());
 		spec.options(properties.getOptions());
-		spec.virtualThreads(properties.isVirtualThreads());
+		spec.virtualThreads((properties.getVirtualThreads() != null) ? properties.getVirtualThreads()
+				: virtualThreadsByDefault());
 		if (step.inputType().resolve() != null && step.outputType().resolve() != null) {
 			spec.types(step.inputType().getType(), step.outputType().getType());
 		}

@@ -17,6 +17,7 @@ import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.system.JavaVersion;
 import org.springframework.core.Ordered;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.Order;
@@ -32,7 +33,6 @@ import io.paipa.core.OutagePolicy;
 import io.paipa.core.RetryPolicy;
 import io.paipa.core.StepHandler;
 import io.paipa.core.StreamHandler;
-import io.paipa.core.internal.Threads;
 
 /**
  * Plans every configured pipeline from its properties and the bean definitions, and
@@ -162,7 +162,7 @@ final class PipelinePlanner {
 		if (step.getQueueCapacity() != null) {
 			atLeast(stepPrefix + ".queue-capacity", step.getQueueCapacity(), 1);
 		}
-		if (step.isVirtualThreads() && !Threads.virtualThreadsSupported()) {
+		if (Boolean.TRUE.equals(step.getVirtualThreads()) && !virtualThreadsSupported()) {
 			throw new InvalidConfigurationPropertyValueException(stepPrefix + ".virtual-threads", true,
 					"Virtual threads need Java 21 or later, but this application runs on Java "
 							+ Runtime.version().feature() + "; run it on Java 21 or later, or set this to false");
@@ -421,6 +421,11 @@ final class PipelinePlanner {
 			throw new InvalidConfigurationPropertyValueException(key, value,
 					"Must be at most " + max + " (paipa.max-workers-per-step)");
 		}
+	}
+
+	/** Whether this JVM has virtual threads (Java 21 and later). */
+	static boolean virtualThreadsSupported() {
+		return JavaVersion.getJavaVersion().isEqualOrNewerThan(JavaVersion.TWENTY_ONE);
 	}
 
 	private static void atLeast(String key, int value, int minimum) {

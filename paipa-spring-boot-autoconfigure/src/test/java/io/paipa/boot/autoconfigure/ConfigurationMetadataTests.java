@@ -149,7 +149,8 @@ class ConfigurationMetadataTests {
 		assertDefault(PIPELINE + "shutdown-timeout", "30s");
 		assertDefault(PIPELINE + "progress-interval", "10s");
 		assertDefault(PIPELINE + "max-restarts", 10);
-		assertDefault(STEP + "virtual-threads", false);
+		// no default for virtual-threads: unset, it follows spring.threads.virtual.enabled
+		assertThat(properties.get(STEP + "virtual-threads")).doesNotContainKey("defaultValue");
 	}
 
 	private static List<String> missing(String prefix, List<String> keys) {

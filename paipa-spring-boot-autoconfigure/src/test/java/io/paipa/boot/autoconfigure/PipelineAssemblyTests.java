@@ -419,39 +419,6 @@ class PipelineAssemblyTests {
 	}
 
 	@Test
-	void pipelineWhenVirtualThreadsOnJavaBefore21ShouldFailWithAnalysis() {
-		assumeTrue(Runtime.version().feature() < 21, "virtual threads exist on this Java");
-		this.contextRunner.withUserConfiguration(StringsConfig.class)
-			.withPropertyValues("paipa.pipelines.p.definition=upper|sink",
-					"paipa.pipelines.p.steps.upper.virtual-threads=true")
-			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.steps.upper.virtual-threads", true,
-					"Java 21", String.valueOf(Runtime.version().feature())));
-	}
-
-	@Test
-	void pipelineWithVirtualThreadsOnJava21OrLaterStartsOnVirtualWorkers() {
-		assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
-		this.contextRunner.withUserConfiguration(StringsConfig.class)
-			.withPropertyValues("paipa.pipelines.p.definition=upper|sink",
-					"paipa.pipelines.p.steps.upper.virtual-threads=true", "paipa.pipelines.p.steps.upper.workers=4")
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				Pipeline<?> pipeline = context.getBean("p", Pipeline.class);
-				assertThat(pipeline.snapshot().step("upper").workersConfigured()).isEqualTo(4);
-				@SuppressWarnings("unchecked")
-				PipelineInput<String> input = context.getBean("pInput", PipelineInput.class);
-				input.put("v");
-				StringSink sink = context.getBean(StringSink.class);
-				await().atMost(WAIT).untilAsserted(() -> assertThat(sink.received).containsExactly("V"));
-				UpperHandler upper = context.getBean(UpperHandler.class);
-				Method isVirtual = Thread.class.getMethod("isVirtual");
-				assertThat(upper.threads).hasSize(1);
-				assertThat((Boolean) isVirtual.invoke(upper.threads.get(0))).isTrue();
-				assertThat((Boolean) isVirtual.invoke(sink.threads.get(0))).isFalse();
-			});
-	}
-
-	@Test
 	void stepWhenRetryMaxAttemptsIsZeroShouldFailNamingThatKey() {
 		this.contextRunner.withUserConfiguration(SlowSinkConfig.class)
 			.withPropertyValues("paipa.pipelines.p.definition=upper|slowSink",
@@ -824,7 +791,7 @@ class PipelineAssemblyTests {
 		throw new AssertionError("No " + type.getName() + " in the cause chain of " + failure, failure);
 	}
 
-	private static void assertInvalidProperty(AssertableApplicationContext context, String name, Object value,
+	static void assertInvalidProperty(AssertableApplicationContext context, String name, Object value,
 			String... reasonContains) {
 		InvalidConfigurationPropertyValueException ex = startupFailure(context,
 				InvalidConfigurationPropertyValueException.class);
