@@ -3,6 +3,7 @@ package io.paipa.boot.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.commons.logging.Log;
@@ -23,10 +24,15 @@ import io.paipa.core.PipelineResult;
  * takes requests and stop only after its graceful shutdown has finished the requests
  * that feed them; message listener containers (at the default phase) likewise stop
  * first. Stopping stops intake, drains within each pipeline's shutdown timeout, and
- * dead-letters what could not drain; pipelines stop in parallel.
+ * dead-letters what could not drain; pipelines stop in parallel, and
+ * {@link #stop(Runnable)} returns at once, calling back when all have stopped, so that
+ * {@code spring.lifecycle.timeout-per-shutdown-phase} bounds the wait. A pipeline with
+ * {@code auto-startup: false} is not started, but stopped if the application started it.
  *
  * <p>While continuous pipelines run, a non-daemon thread keeps the JVM alive (the worker
- * threads are daemons), so an application without a web server keeps running.
+ * threads are daemons), so an application without a web server keeps running:
+ * {@code spring.main.keep-alive} is off by default, and a continuous pipeline is the
+ * application's work, not an optional extra.
  */
 final class PaipaPipelineLifecycle implements SmartLifecycle {
 
@@ -58,6 +64,9 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 		}
 		try {
 			for (PipelinePlan plan : this.plans.continuous()) {
+				if (!plan.properties().isAutoStartup()) {
+					continue;
+				}
 				Pipeline<Object> pipeline = this.beanFactory.getBean(plan.name(), Pipeline.class);
 				String queue = plan.properties().getSourceQueue();
 				pipeline.start((queue != null) ? this.beanFactory.getBean(queue, BlockingQueue.class) : null);
@@ -65,7 +74,7 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 			}
 		}
 		catch (RuntimeException ex) {
-			stopStarted();
+			stopAll(takeRunning()).join();
 			throw ex;
 		}
 		CountDownLatch latch = new CountDownLatch(1);
@@ -76,54 +85,84 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 		this.running = true;
 	}
 
+	/** Stops the pipelines and waits until they have stopped, however long they drain. */
 	@Override
 	public void stop() {
-		stop(() -> {
+		CompletableFuture<Void> stopped;
+		synchronized (this) {
+			stopped = stopAll(takeRunning());
+			this.running = false;
+		}
+		// each stop is bounded by its pipeline's shutdown timeout; join() ignores interrupts
+		stopped.join();
+		releaseKeepAlive();
+	}
+
+	/**
+	 * Starts stopping the pipelines, in parallel, and returns at once; the callback runs
+	 * once every pipeline has stopped (each within its shutdown timeout), so that
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase} bounds how long the context
+	 * waits for them.
+	 */
+	@Override
+	public void stop(Runnable callback) {
+		CompletableFuture<Void> stopped;
+		synchronized (this) {
+			stopped = stopAll(takeRunning());
+			this.running = false;
+		}
+		stopped.whenComplete((result, failure) -> {
+			releaseKeepAlive();
+			callback.run();
 		});
 	}
 
-	@Override
-	public synchronized void stop(Runnable callback) {
-		try {
-			if (this.running) {
-				stopStarted();
+	/**
+	 * The pipelines to stop: those this lifecycle started and any continuous one started
+	 * by the application (with {@code auto-startup: false}) that still runs.
+	 */
+	@SuppressWarnings("unchecked")
+	private List<Pipeline<?>> takeRunning() {
+		List<Pipeline<?>> running = new ArrayList<>(this.started);
+		this.started.clear();
+		if (this.running) {
+			for (PipelinePlan plan : this.plans.continuous()) {
+				if (!plan.properties().isAutoStartup() && this.beanFactory.containsBean(plan.name())) {
+					Pipeline<Object> pipeline = this.beanFactory.getBean(plan.name(), Pipeline.class);
+					if (pipeline.isRunning()) {
+						running.add(pipeline);
+					}
+				}
 			}
 		}
-		finally {
-			this.running = false;
-			CountDownLatch latch = this.keepAlive;
-			if (latch != null) {
-				latch.countDown();
-				this.keepAlive = null;
-			}
-			callback.run();
+		return running;
+	}
+
+	private synchronized void releaseKeepAlive() {
+		CountDownLatch latch = this.keepAlive;
+		if (latch != null) {
+			latch.countDown();
+			this.keepAlive = null;
 		}
 	}
 
-	private void stopStarted() {
-		List<Thread> stoppers = new ArrayList<>();
-		for (Pipeline<?> pipeline : this.started) {
-			Thread stopper = new Thread(() -> stopQuietly(pipeline), "paipa-" + pipeline.name() + "-stop");
-			stopper.start();
-			stoppers.add(stopper);
-		}
-		boolean interrupted = false;
-		for (Thread stopper : stoppers) {
-			// each stop is bounded by its pipeline's shutdown timeout: wait for all of them,
-			// even when interrupted, so that no bean is destroyed under a draining pipeline
-			while (stopper.isAlive()) {
+	/** Stops each pipeline on a thread of its own; completes when all have stopped. */
+	private static CompletableFuture<Void> stopAll(List<Pipeline<?>> pipelines) {
+		List<CompletableFuture<Void>> stops = new ArrayList<>();
+		for (Pipeline<?> pipeline : pipelines) {
+			CompletableFuture<Void> stop = new CompletableFuture<>();
+			Thread stopper = new Thread(() -> {
 				try {
-					stopper.join();
+					stopQuietly(pipeline);
 				}
-				catch (InterruptedException ex) {
-					interrupted = true;
+				finally {
+					stop.complete(null);
 				}
-			}
+			}, "paipa-" + pipeline.name() + "-stop");
+			stopper.start();
+			stops.add(stop);
 		}
-		this.started.clear();
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
+		return CompletableFuture.allOf(stops.toArray(new CompletableFuture<?>[0]));
 	}
 
 	private static void stopQuietly(Pipeline<?> pipeline) {

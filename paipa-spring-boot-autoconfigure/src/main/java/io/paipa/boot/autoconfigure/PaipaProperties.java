@@ -111,6 +111,13 @@ public class PaipaProperties {
 		private @Nullable String sourceQueue;
 
 		/**
+		 * Whether a continuous pipeline starts with the application. When false, the
+		 * application starts it (Pipeline.start()); it is still stopped with the
+		 * application.
+		 */
+		private boolean autoStartup = true;
+
+		/**
 		 * Default capacity of the queue in front of each step.
 		 */
 		private int queueCapacity = 64;
@@ -227,6 +234,14 @@ public class PaipaProperties {
 
 		public void setSourceQueue(@Nullable String sourceQueue) {
 			this.sourceQueue = sourceQueue;
+		}
+
+		public boolean isAutoStartup() {
+			return this.autoStartup;
+		}
+
+		public void setAutoStartup(boolean autoStartup) {
+			this.autoStartup = autoStartup;
 		}
 
 		public int getQueueCapacity() {

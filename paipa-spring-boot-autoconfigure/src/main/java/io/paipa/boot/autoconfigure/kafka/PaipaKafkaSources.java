@@ -3,6 +3,7 @@ package io.paipa.boot.autoconfigure.kafka;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +24,7 @@ import io.paipa.core.Pipeline;
  * start once their pipelines run, and stop first, each pausing its consumer, draining
  * its pipeline within the shutdown timeout and then closing the consumer, which commits
  * the offsets of everything that finished. The pipelines' own lifecycle then finds them
- * stopped.
+ * stopped. {@link #stop(Runnable)} returns at once and calls back when all are done.
  */
 final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 
@@ -162,32 +163,42 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 		return input != null && ConsumerRecord.class.isAssignableFrom(input);
 	}
 
+	/** Stops every source and waits until each has drained its pipeline. */
 	@Override
-	public synchronized void stop() {
+	public void stop() {
+		stopAll().join();
+	}
+
+	/**
+	 * Starts stopping every source, in parallel, and returns at once; the callback runs
+	 * once each has drained its pipeline and closed its consumer, so that
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase} bounds the wait.
+	 */
+	@Override
+	public void stop(Runnable callback) {
+		stopAll().whenComplete((result, failure) -> callback.run());
+	}
+
+	private synchronized CompletableFuture<Void> stopAll() {
 		if (!this.running) {
-			return;
+			return CompletableFuture.completedFuture(null);
 		}
 		this.running = false;
-		List<Thread> stoppers = new ArrayList<>();
+		List<CompletableFuture<Void>> stops = new ArrayList<>();
 		for (KafkaPipelineSource source : this.sources) {
-			Thread stopper = new Thread(source::stop, "paipa-" + source.name() + "-kafka-stop");
-			stopper.start();
-			stoppers.add(stopper);
-		}
-		boolean interrupted = false;
-		for (Thread stopper : stoppers) {
-			while (stopper.isAlive()) {
+			CompletableFuture<Void> stop = new CompletableFuture<>();
+			Thread stopper = new Thread(() -> {
 				try {
-					stopper.join();
+					source.stop();
 				}
-				catch (InterruptedException ex) {
-					interrupted = true;
+				finally {
+					stop.complete(null);
 				}
-			}
+			}, "paipa-" + source.name() + "-kafka-stop");
+			stopper.start();
+			stops.add(stop);
 		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
+		return CompletableFuture.allOf(stops.toArray(new CompletableFuture<?>[0]));
 	}
 
 	@Override
