@@ -81,7 +81,9 @@ public class IoBoundBenchmark {
 		return count;
 	}
 
-	/** The same as a paipa pipeline: 64 workers for the sleeping step, one for the rest. */
+	/**
+	 * The same as a paipa pipeline: 64 workers for the sleeping step, one for the rest.
+	 */
 	@Benchmark
 	@OperationsPerInvocation(ITEMS)
 	public long paipa() {

@@ -15,7 +15,8 @@ import io.paipa.core.Pipeline;
  * hand-written baseline chain, in the same process. Prints p50, p99, p99.9 and max in
  * microseconds, from the moment an item is put to the moment the last step has it.
  *
- * <p>Usage: {@code java -cp benchmarks.jar io.paipa.benchmarks.LatencyRun [rate] [seconds]}
+ * <p>
+ * Usage: {@code java -cp benchmarks.jar io.paipa.benchmarks.LatencyRun [rate] [seconds]}
  */
 public final class LatencyRun {
 
@@ -26,7 +27,8 @@ public final class LatencyRun {
 		int rate = (args.length > 0) ? Integer.parseInt(args[0]) : 10_000;
 		int seconds = (args.length > 1) ? Integer.parseInt(args[1]) : 5;
 		int items = rate * seconds;
-		// a warm-up of both as long as the measured runs: a worker loop runs once per item
+		// a warm-up of both as long as the measured runs: a worker loop runs once per
+		// item
 		// at this rate, so the JIT compiles it late; the measured runs then come warm
 		baseline(rate, items);
 		paipa(rate, items);

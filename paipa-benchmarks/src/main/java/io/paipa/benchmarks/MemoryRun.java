@@ -11,7 +11,8 @@ import io.paipa.core.PipelineResult;
  * with {@code -Xmx32m}: it completes only if nothing buffers without bound; otherwise it
  * ends with an {@code OutOfMemoryError}.
  *
- * <p>Usage: {@code java -Xmx32m -cp benchmarks.jar io.paipa.benchmarks.MemoryRun [items]}
+ * <p>
+ * Usage: {@code java -Xmx32m -cp benchmarks.jar io.paipa.benchmarks.MemoryRun [items]}
  */
 public final class MemoryRun {
 
@@ -20,11 +21,10 @@ public final class MemoryRun {
 
 	public static void main(String[] args) {
 		long items = (args.length > 0) ? Long.parseLong(args[0]) : 10_000_000L;
-		Pipeline<byte[]> pipeline = Pipeline.<byte[]>builder("memory")
-			.step("stamp", (byte[] bytes) -> {
-				bytes[0] = 1;
-				return bytes;
-			}, (s) -> s.workers(2))
+		Pipeline<byte[]> pipeline = Pipeline.<byte[]>builder("memory").step("stamp", (byte[] bytes) -> {
+			bytes[0] = 1;
+			return bytes;
+		}, (s) -> s.workers(2))
 			.step("check", (byte[] bytes) -> (bytes[0] == 1) ? bytes : null)
 			.step("measure", (byte[] bytes) -> bytes.length)
 			.build();

@@ -23,9 +23,9 @@ import io.paipa.core.Pipeline;
 
 /**
  * The cost of metrics: the hand-off workload (capacity 1,024) with the Micrometer binder
- * registered on a {@link SimpleMeterRegistry} (every meter, and the handler timer fed with
- * a sample per batch), against the same pipeline without it. Every score is items per
- * second.
+ * registered on a {@link SimpleMeterRegistry} (every meter, and the handler timer fed
+ * with a sample per batch), against the same pipeline without it. Every score is items
+ * per second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -13,11 +13,11 @@ import java.util.List;
  * handler's exception when the handler failed during the cut-off)
  * @param attempts how many times the handler was called with the item (0 when it never
  * was)
- * @param origins the completion callbacks of the input items this item derives from
- * (one for a 1:1 or fan-out chain, the members' for a chunk, the items its handler held
- * for another stream step's output), in no particular order;
- * empty for items put without one. A source that acknowledges its input recognises its
- * own callbacks here to find the original input, for example a Kafka record.
+ * @param origins the completion callbacks of the input items this item derives from (one
+ * for a 1:1 or fan-out chain, the members' for a chunk, the items its handler held for
+ * another stream step's output), in no particular order; empty for items put without one.
+ * A source that acknowledges its input recognises its own callbacks here to find the
+ * original input, for example a Kafka record.
  */
 public record DeadLetter(String pipeline, String step, Object item, Throwable cause, int attempts,
 		List<CompletionCallback> origins) {

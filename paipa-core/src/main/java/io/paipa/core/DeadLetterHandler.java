@@ -4,12 +4,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives the items that a pipeline could not process: under
- * {@link ErrorPolicy#SKIP} after the retries are used up, and at a
- * {@link Pipeline#stop() stop} for the items that could not be finished in time.
+ * Receives the items that a pipeline could not process: under {@link ErrorPolicy#SKIP}
+ * after the retries are used up, and at a {@link Pipeline#stop() stop} for the items that
+ * could not be finished in time.
  *
- * <p>Called from the pipeline's worker threads, possibly concurrently; implementations
- * must be thread-safe. An exception thrown here is logged; the item still counts as
+ * <p>
+ * Called from the pipeline's worker threads, possibly concurrently; implementations must
+ * be thread-safe. An exception thrown here is logged; the item still counts as
  * dead-lettered.
  */
 @FunctionalInterface

@@ -7,12 +7,12 @@ import io.paipa.core.internal.PerWorker;
 /**
  * A step that turns one item into zero or more items, emitted one by one.
  *
- * <p>Pick this kind to split a record into parts, to expand a file name into its lines,
- * or to filter. Each input is still processed on its own, with the same retry and
- * error handling as a {@link StepHandler}. When a handler that already emitted some
- * outputs throws and is retried, the outputs of the failed attempt have already gone
- * on: make such handlers emit only once they cannot fail, or make the next steps
- * idempotent.
+ * <p>
+ * Pick this kind to split a record into parts, to expand a file name into its lines, or
+ * to filter. Each input is still processed on its own, with the same retry and error
+ * handling as a {@link StepHandler}. When a handler that already emitted some outputs
+ * throws and is retried, the outputs of the failed attempt have already gone on: make
+ * such handlers emit only once they cannot fail, or make the next steps idempotent.
  *
  * @param <I> the input type
  * @param <O> the output type

@@ -3,22 +3,25 @@ package io.paipa.core;
 import java.util.Objects;
 
 /**
- * A control object that travels through every step beside the data: "flush now", "end
- * of file 7", a checkpoint. The original paipa's meta entry, with a guarantee it does not
+ * A control object that travels through every step beside the data: "flush now", "end of
+ * file 7", a checkpoint. The original paipa's meta entry, with a guarantee it does not
  * give: a marker leaves a step only after every item that entered the step before it has
  * left that step, whichever worker had it. So when a marker has left the last step,
  * everything put before it has completed, been dropped or been dead-lettered.
  *
- * <p>A continuous pipeline takes markers through {@link PipelineInput#putMarker(Object)};
- * a batch source, or a caller's queue drained with {@link Pipeline#start(java.util.concurrent.BlockingQueue)},
- * yields them wrapped in this type among its items. Steps see the control object itself
- * in {@code onMarker} (see {@link StepHandler#onMarker(Object, MarkerEmitter)}); by
- * default they pass it on. A chunk emits its partial chunk before passing a marker on,
- * and a stream step's handler sees the end of its input at a marker (it emits what it
- * holds and returns; it is called again for what comes after).
+ * <p>
+ * A continuous pipeline takes markers through {@link PipelineInput#putMarker(Object)}; a
+ * batch source, or a caller's queue drained with
+ * {@link Pipeline#start(java.util.concurrent.BlockingQueue)}, yields them wrapped in this
+ * type among its items. Steps see the control object itself in {@code onMarker} (see
+ * {@link StepHandler#onMarker(Object, MarkerEmitter)}); by default they pass it on. A
+ * chunk emits its partial chunk before passing a marker on, and a stream step's handler
+ * sees the end of its input at a marker (it emits what it holds and returns; it is called
+ * again for what comes after).
  *
- * <p>Markers are not items: they are not counted, never dead-lettered, and one that a
- * stop or a failure keeps from reaching the end is dropped without its callback.
+ * <p>
+ * Markers are not items: they are not counted, never dead-lettered, and one that a stop
+ * or a failure keeps from reaching the end is dropped without its callback.
  */
 public final class Marker {
 

@@ -7,23 +7,25 @@ import java.util.Objects;
  * When a step's failures are taken for an outage of what it depends on (a database, a
  * service), and how it waits for it to come back.
  *
- * <p>Items fail one by one for reasons of their own (bad input): those are retried and
- * then dead-lettered. But when {@code afterFailures} different items in a row fail (after
+ * <p>
+ * Items fail one by one for reasons of their own (bad input): those are retried and then
+ * dead-lettered. But when {@code afterFailures} different items in a row fail (after
  * their retries) with no success in between, the step is in an outage: it stops
  * dead-lettering, holds the item that failed last and tries it again with a backoff that
  * doubles from {@code initialBackoff} up to {@code maxBackoff}, until it succeeds. While
  * any step is in an outage, the pipeline's input takes nothing ({@code put} waits,
  * {@code offer} times out), its health is down, and its listeners are told. The first
- * success, in any worker of the step, ends the outage and everything resumes by itself.
- * A stop during an outage still returns within its timeout: the held item is then
+ * success, in any worker of the step, ends the outage and everything resumes by itself. A
+ * stop during an outage still returns within its timeout: the held item is then
  * dead-lettered.
  *
- * <p>The same applies to the dead-letter handler: a handler that throws is retried with
- * the same backoff, and the step whose dead letter it is counts as in an outage until the
+ * <p>
+ * The same applies to the dead-letter handler: a handler that throws is retried with the
+ * same backoff, and the step whose dead letter it is counts as in an outage until the
  * handler takes the letter.
  *
- * @param afterFailures how many different items in a row must fail for an outage; 0
- * turns outage detection off (failed items are dead-lettered however many fail)
+ * @param afterFailures how many different items in a row must fail for an outage; 0 turns
+ * outage detection off (failed items are dead-lettered however many fail)
  * @param initialBackoff the pause before the first retry of the held item
  * @param maxBackoff the longest pause between retries
  * @param giveUpAfter how long an outage may last before the pipeline fails, or
@@ -34,8 +36,7 @@ public record OutagePolicy(int afterFailures, Duration initialBackoff, Duration 
 	private static final OutagePolicy DEFAULTS = new OutagePolicy(5, Duration.ofMillis(100), Duration.ofSeconds(30),
 			null);
 
-	private static final OutagePolicy OFF = new OutagePolicy(0, Duration.ofMillis(100), Duration.ofSeconds(30),
-			null);
+	private static final OutagePolicy OFF = new OutagePolicy(0, Duration.ofMillis(100), Duration.ofSeconds(30), null);
 
 	/**
 	 * Validates the arguments.
@@ -63,8 +64,8 @@ public record OutagePolicy(int afterFailures, Duration initialBackoff, Duration 
 	}
 
 	/**
-	 * Returns the default: an outage after 5 items in a row failed, retried from 100 ms up
-	 * to every 30 s, for as long as it takes.
+	 * Returns the default: an outage after 5 items in a row failed, retried from 100 ms
+	 * up to every 30 s, for as long as it takes.
 	 * @return the default policy
 	 */
 	public static OutagePolicy defaults() {
@@ -73,8 +74,8 @@ public record OutagePolicy(int afterFailures, Duration initialBackoff, Duration 
 
 	/**
 	 * Returns the policy that never takes failures for an outage: failed items are
-	 * dead-lettered however many fail in a row. A dead-letter handler that throws is still
-	 * retried.
+	 * dead-lettered however many fail in a row. A dead-letter handler that throws is
+	 * still retried.
 	 * @return the policy without outage detection
 	 */
 	public static OutagePolicy off() {

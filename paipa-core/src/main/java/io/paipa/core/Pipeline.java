@@ -24,7 +24,8 @@ import io.paipa.core.internal.Types;
  * Built with {@link #builder(String)}; the output type of each step is the input type of
  * the next.
  *
- * <p>Two ways to run it:
+ * <p>
+ * Two ways to run it:
  * <ul>
  * <li>batch: {@link #run(Iterable)} pulls a finite source lazily, blocks until every item
  * has left the pipeline, ends every worker thread and returns a {@link PipelineResult};
@@ -33,7 +34,8 @@ import io.paipa.core.internal.Types;
  * </ul>
  * A pipeline runs once at a time; after a run has ended it can run again.
  *
- * <p>Items in flight are bounded: a step holds at most
+ * <p>
+ * Items in flight are bounded: a step holds at most
  * {@code capacity + max(capacity, workers)} items, waiting in its queue or in its
  * workers' hands, so with one-to-one steps the pipeline holds at most the sum of those
  * over its steps, whatever the size of the input. Stream steps hold what their handler
@@ -126,13 +128,14 @@ public final class Pipeline<I> {
 
 	/**
 	 * Runs the pipeline over a finite source, in batch mode. A source thread pulls the
-	 * iterator item by item, handing each item on as soon as it has it, and only as fast as
-	 * the first queue has room, so a source larger than memory works. Blocks until every
-	 * item has left the pipeline and every worker thread has ended. The error policy
-	 * defaults to {@link ErrorPolicy#FAIL}. The source may yield {@link Marker}s among its
-	 * items.
+	 * iterator item by item, handing each item on as soon as it has it, and only as fast
+	 * as the first queue has room, so a source larger than memory works. Blocks until
+	 * every item has left the pipeline and every worker thread has ended. The error
+	 * policy defaults to {@link ErrorPolicy#FAIL}. The source may yield {@link Marker}s
+	 * among its items.
 	 *
-	 * <p>A run can be cancelled: {@link #stop(Duration)} from another thread, or an
+	 * <p>
+	 * A run can be cancelled: {@link #stop(Duration)} from another thread, or an
 	 * interrupt of the thread blocked here, stops pulling the source, drains what was
 	 * pulled within the shutdown timeout and returns the result with the state
 	 * {@link PipelineState#STOPPED} (after an interrupt, with the thread's interrupt
@@ -207,9 +210,9 @@ public final class Pipeline<I> {
 	/**
 	 * Starts the pipeline in continuous mode, draining the given queue (the caller keeps
 	 * owning it: items still in it at {@link #stop()} stay there) as well as accepting
-	 * items through {@link #input()}. Each item taken from the queue is accepted: it
-	 * ends like any other, whenever the stop comes. {@link Marker}s in the queue are
-	 * passed through the steps as markers.
+	 * items through {@link #input()}. Each item taken from the queue is accepted: it ends
+	 * like any other, whenever the stop comes. {@link Marker}s in the queue are passed
+	 * through the steps as markers.
 	 * @param source the queue to drain, or {@code null} for none
 	 * @throws PipelineFailedException when a worker could not be opened
 	 * @throws IllegalStateException when the pipeline is running already
@@ -223,14 +226,14 @@ public final class Pipeline<I> {
 			Execution execution = this.run.execution();
 			if (execution != null && !execution.state().isTerminal()) {
 				throw new IllegalStateException("Pipeline '" + name() + "' is already running ("
-						+ execution.state().name().toLowerCase() + ", "
-						+ execution.mode().name().toLowerCase() + "); "
+						+ execution.state().name().toLowerCase() + ", " + execution.mode().name().toLowerCase() + "); "
 						+ ((execution.mode() == Execution.Mode.BATCH)
 								? "wait for run(...) to return before running it again"
 								: "stop() it before running it again"));
 			}
 			synchronized (this.workers) {
-				// under the workers' lock: a concurrent scale() applies to this run or the next
+				// under the workers' lock: a concurrent scale() applies to this run or
+				// the next
 				PipelineSnapshot carried = (execution != null)
 						? Snapshots.plus(this.run.carried(), execution.snapshot()) : null;
 				execution = new Execution(this.definition, this.workers.clone(), mode);
@@ -268,9 +271,10 @@ public final class Pipeline<I> {
 	 * the items they hold are counted as abandoned. Calling it again, or after the run
 	 * ended, returns the same result; a batch run's {@code run} returns it too.
 	 *
-	 * <p>Called from one of the pipeline's own threads (a handler, a callback, a
-	 * dead-letter handler), it does not wait for itself: it stops intake, leaves the rest
-	 * of the stop to a thread of its own, and returns the counts so far with the state
+	 * <p>
+	 * Called from one of the pipeline's own threads (a handler, a callback, a dead-letter
+	 * handler), it does not wait for itself: it stops intake, leaves the rest of the stop
+	 * to a thread of its own, and returns the counts so far with the state
 	 * {@link PipelineState#DRAINING}.
 	 * @param timeout the longest time to drain
 	 * @return the result
@@ -280,8 +284,8 @@ public final class Pipeline<I> {
 		Objects.requireNonNull(timeout, "timeout must not be null");
 		Execution execution = this.run.execution();
 		if (execution == null) {
-			throw new IllegalStateException("Pipeline '" + name() + "' was not started; stop() ends what start() "
-					+ "or run() began");
+			throw new IllegalStateException(
+					"Pipeline '" + name() + "' was not started; stop() ends what start() " + "or run() began");
 		}
 		return execution.stop(timeout);
 	}
@@ -328,11 +332,9 @@ public final class Pipeline<I> {
 		List<StepSnapshot> steps = new ArrayList<>();
 		for (int i = 0; i < this.definition.steps().size(); i++) {
 			StepDefinition step = this.definition.steps().get(i);
-			steps.add(new StepSnapshot(step.name(), step.kind(),
-					Types.name(step.inputType()),
-					Types.name(step.outputType()), this.workers[i], 0, 0, 0,
-					step.queueCapacity(), new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0, false,
-					null, null));
+			steps.add(new StepSnapshot(step.name(), step.kind(), Types.name(step.inputType()),
+					Types.name(step.outputType()), this.workers[i], 0, 0, 0, step.queueCapacity(),
+					new StepStats(step.name(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, 0, false, null, null));
 		}
 		return new PipelineSnapshot(name(), PipelineState.NEW, 0, 0, 0, 0, 0, List.copyOf(steps), null);
 	}
@@ -560,9 +562,9 @@ public final class Pipeline<I> {
 						"Step '" + stepName + "': queue capacity must be at least 1 but was " + spec.queueCapacity);
 			}
 			if (spec.virtualThreads && !Threads.virtualThreadsSupported()) {
-				throw new IllegalArgumentException("Step '" + stepName
-						+ "': virtual threads need Java 21 or later, but this is Java "
-						+ Runtime.version().feature() + "; run on a newer Java or turn virtual threads off");
+				throw new IllegalArgumentException(
+						"Step '" + stepName + "': virtual threads need Java 21 or later, but this is Java "
+								+ Runtime.version().feature() + "; run on a newer Java or turn virtual threads off");
 			}
 			this.steps.add(new PendingStep(stepName, kind, handler, type, spec));
 			return (Builder<I, R>) this;
@@ -672,8 +674,8 @@ public final class Pipeline<I> {
 		}
 
 		/**
-		 * Sets how long {@link Pipeline#stop()} drains, and how long a failed run waits for
-		 * its workers to end (default 30 s).
+		 * Sets how long {@link Pipeline#stop()} drains, and how long a failed run waits
+		 * for its workers to end (default 30 s).
 		 * @param timeout zero or more
 		 * @return this builder
 		 */
@@ -703,8 +705,8 @@ public final class Pipeline<I> {
 		}
 
 		/**
-		 * Sets how many times the workers of one step may die of an unexpected error and be
-		 * replaced in one run before the pipeline fails (default 10).
+		 * Sets how many times the workers of one step may die of an unexpected error and
+		 * be replaced in one run before the pipeline fails (default 10).
 		 * @param maxRestarts zero or more
 		 * @return this builder
 		 */
@@ -718,11 +720,11 @@ public final class Pipeline<I> {
 		}
 
 		/**
-		 * Leaves the items that were put with a {@link CompletionCallback} and that a stop
-		 * could not finish within its timeout to their source, instead of dead-lettering
-		 * them: they are counted as abandoned and their callbacks never fire, so a source
-		 * that acknowledges on completion (a Kafka consumer) delivers them again. Other
-		 * items are still dead-lettered. Off by default.
+		 * Leaves the items that were put with a {@link CompletionCallback} and that a
+		 * stop could not finish within its timeout to their source, instead of
+		 * dead-lettering them: they are counted as abandoned and their callbacks never
+		 * fire, so a source that acknowledges on completion (a Kafka consumer) delivers
+		 * them again. Other items are still dead-lettered. Off by default.
 		 * @return this builder
 		 */
 		public Builder<I, O> redeliverTrackedAtStop() {
@@ -760,8 +762,8 @@ public final class Pipeline<I> {
 				return new StepDefinition(this.name, this.kind, this.handler, this.spec.workers,
 						(this.spec.queueCapacity != null) ? this.spec.queueCapacity : defaultCapacity,
 						this.spec.onError, this.spec.retry, this.spec.outage, this.spec.isolateFailures,
-						Collections.unmodifiableMap(new LinkedHashMap<>(this.spec.options)),
-						this.spec.virtualThreads, (this.spec.inputType != null) ? this.spec.inputType : types[0],
+						Collections.unmodifiableMap(new LinkedHashMap<>(this.spec.options)), this.spec.virtualThreads,
+						(this.spec.inputType != null) ? this.spec.inputType : types[0],
 						(this.spec.outputType != null) ? this.spec.outputType : types[1]);
 			}
 

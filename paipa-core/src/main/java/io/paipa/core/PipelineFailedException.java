@@ -42,8 +42,11 @@ public class PipelineFailedException extends RuntimeException {
 	}
 
 	private static String buildMessage(String pipeline, String step, Object item, String message, Throwable cause) {
-		StringBuilder sb = new StringBuilder("Pipeline '").append(pipeline).append("' failed in step '").append(step)
-			.append("': ").append(message);
+		StringBuilder sb = new StringBuilder("Pipeline '").append(pipeline)
+			.append("' failed in step '")
+			.append(step)
+			.append("': ")
+			.append(message);
 		if (cause != null) {
 			sb.append(": ").append(cause);
 		}

@@ -69,8 +69,8 @@ public interface PipelineInput<I> {
 	 * step: then every item put before it has completed, been dropped or been
 	 * dead-lettered (a checkpoint).
 	 * @param marker the control object, not {@code null}
-	 * @param onPassed called once, from a worker thread, when the marker has left the last
-	 * step (or a step's {@code onMarker} did not pass it on); never when a stop or a
+	 * @param onPassed called once, from a worker thread, when the marker has left the
+	 * last step (or a step's {@code onMarker} did not pass it on); never when a stop or a
 	 * failure keeps it from getting there
 	 * @throws PipelineClosedException when the pipeline does not accept input
 	 * @throws InterruptedException when interrupted while waiting

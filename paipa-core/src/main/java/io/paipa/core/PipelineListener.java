@@ -4,9 +4,10 @@ package io.paipa.core;
  * Receives the events of a pipeline, for metrics and logs. Every method has an empty
  * default, so a listener implements only what it needs.
  *
- * <p>Methods are called from worker threads, concurrently and on the hot path:
- * implementations must be thread-safe, fast, and must not block or throw (an exception
- * is logged and otherwise ignored). Counts and gauges that can be read when needed are
+ * <p>
+ * Methods are called from worker threads, concurrently and on the hot path:
+ * implementations must be thread-safe, fast, and must not block or throw (an exception is
+ * logged and otherwise ignored). Counts and gauges that can be read when needed are
  * cheaper through {@link Pipeline#snapshot()}.
  */
 public interface PipelineListener {
@@ -24,7 +25,8 @@ public interface PipelineListener {
 	 * Called once per item and attempt in a {@link StepHandler} or {@link FanOutHandler}
 	 * step, and once per item a {@link StreamHandler} took.
 	 *
-	 * <p>This is the one per-item event, and it costs: only when a listener of the pipeline
+	 * <p>
+	 * This is the one per-item event, and it costs: only when a listener of the pipeline
 	 * overrides this method (checked once, when the run starts) do workers call it, and
 	 * then they time every item (two clock reads each) to pass its handler time. A
 	 * listener that only needs handler times should implement
@@ -43,8 +45,9 @@ public interface PipelineListener {
 	 * one item: the first item of each batch a worker takes, when the handler got through
 	 * it on its first attempt (processed or dropped; retried and failed attempts are not
 	 * sampled). So a step is sampled at most once per batch: a slow step, whose workers
-	 * take one item at a time, for every item, and a trivial step, whose workers take many,
-	 * for a few, at the cost of one clock read per batch. Stream steps have no samples.
+	 * take one item at a time, for every item, and a trivial step, whose workers take
+	 * many, for a few, at the cost of one clock read per batch. Stream steps have no
+	 * samples.
 	 * @param pipeline the pipeline's name
 	 * @param step the step's name
 	 * @param handlerNanos the time the handler spent on the item

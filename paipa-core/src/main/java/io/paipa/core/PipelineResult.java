@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * What a run of a pipeline did. With one-to-one steps every input item is accounted for
  * once: {@code in == completed + dropped + deadLettered + abandoned}. With fan-out or
- * stream steps the same holds per input item through {@link CompletionCallback
- * completion tracking}, and per step through {@link StepStats}.
+ * stream steps the same holds per input item through {@link CompletionCallback completion
+ * tracking}, and per step through {@link StepStats}.
  *
  * @param pipeline the pipeline's name
  * @param state how it ended: {@code COMPLETED}, {@code STOPPED} or {@code FAILED}

@@ -1,8 +1,8 @@
 package io.paipa.core;
 
 /**
- * The life of a pipeline. A pipeline that has ended ({@link #COMPLETED},
- * {@link #STOPPED} or {@link #FAILED}) can be run or started again.
+ * The life of a pipeline. A pipeline that has ended ({@link #COMPLETED}, {@link #STOPPED}
+ * or {@link #FAILED}) can be run or started again.
  */
 public enum PipelineState {
 
@@ -18,10 +18,15 @@ public enum PipelineState {
 	/** A batch run processed its whole input. */
 	COMPLETED,
 
-	/** The pipeline was stopped: a continuous one, or a batch run cancelled by {@code stop()} or an interrupt. */
+	/**
+	 * The pipeline was stopped: a continuous one, or a batch run cancelled by
+	 * {@code stop()} or an interrupt.
+	 */
 	STOPPED,
 
-	/** A failure under {@link ErrorPolicy#FAIL}, or too many worker restarts, ended it. */
+	/**
+	 * A failure under {@link ErrorPolicy#FAIL}, or too many worker restarts, ended it.
+	 */
 	FAILED;
 
 	/**

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How often, and after what pause, a worker tries a failed item again. Retries happen
- * in place, in the worker that took the item, so items are not reordered and a full
- * queue cannot block a retry.
+ * How often, and after what pause, a worker tries a failed item again. Retries happen in
+ * place, in the worker that took the item, so items are not reordered and a full queue
+ * cannot block a retry.
  *
  * @param maxAttempts the number of attempts in all, the first one included; at least 1
  * @param backoff the pause before the first retry; zero or more

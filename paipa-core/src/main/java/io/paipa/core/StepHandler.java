@@ -7,17 +7,20 @@ import io.paipa.core.internal.PerWorker;
 /**
  * A step that turns one item into one item: the most common kind.
  *
- * <p>Returning {@code null} from a step that is not the last drops the item: it is
- * counted as {@code dropped} and goes no further. The last step's return value is
- * ignored; every item it returns from, {@code null} or not, counts as completed.
+ * <p>
+ * Returning {@code null} from a step that is not the last drops the item: it is counted
+ * as {@code dropped} and goes no further. The last step's return value is ignored; every
+ * item it returns from, {@code null} or not, counts as completed.
  *
- * <p>A handler that throws is retried in place by its worker according to the step's
+ * <p>
+ * A handler that throws is retried in place by its worker according to the step's
  * {@link RetryPolicy}; when the attempts are used up the step's {@link ErrorPolicy}
  * decides between failing the pipeline and handing the item to the
  * {@link DeadLetterHandler}.
  *
- * <p>One instance may be shared by all workers of the step and must then be
- * thread-safe; use {@link #perWorker(Supplier)} to give each worker its own.
+ * <p>
+ * One instance may be shared by all workers of the step and must then be thread-safe; use
+ * {@link #perWorker(Supplier)} to give each worker its own.
  *
  * @param <I> the input type
  * @param <O> the output type

@@ -7,13 +7,15 @@ import java.util.Iterator;
  * The input of one {@link StreamHandler} worker: a blocking iterator over the items of
  * the step that this worker takes.
  *
- * <p>{@link #hasNext()} blocks until an item is there or the input has ended; it returns
+ * <p>
+ * {@link #hasNext()} blocks until an item is there or the input has ended; it returns
  * {@code false} only at the end of this call of the handler: the end of the pipeline's
- * input, a stop, this worker being scaled away, or a {@link Marker} (the handler is called
- * again after it). {@link #poll(Duration)} waits at most the given time, for handlers
- * that must act on time as well as on items.
+ * input, a stop, this worker being scaled away, or a {@link Marker} (the handler is
+ * called again after it). {@link #poll(Duration)} waits at most the given time, for
+ * handlers that must act on time as well as on items.
  *
- * <p>What the handler holds: every item it takes is held until it says it is
+ * <p>
+ * What the handler holds: every item it takes is held until it says it is
  * {@link #done(Object) done} with it, or until the call of the handler ends. An output
  * covers every item held when it is emitted, so a held item's completion callback runs
  * only once the handler is done with it and every output emitted while it was held has
@@ -52,8 +54,8 @@ public interface StepInput<I> extends Iterator<I> {
 	}
 
 	/**
-	 * Tells the step that the handler holds no item any more: everything it took so far is
-	 * in the outputs it emitted, or was dropped.
+	 * Tells the step that the handler holds no item any more: everything it took so far
+	 * is in the outputs it emitted, or was dropped.
 	 */
 	default void doneAll() {
 	}

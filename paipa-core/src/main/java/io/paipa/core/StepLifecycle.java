@@ -3,9 +3,10 @@ package io.paipa.core;
 /**
  * Optional hooks shared by every kind of step handler.
  *
- * <p>Both hooks run in the worker's own thread: {@link #open(StepContext)} before the
- * worker takes its first item, {@link #close(StepContext)} after it took its last one.
- * A handler shared by several workers sees one call of each per worker; use
+ * <p>
+ * Both hooks run in the worker's own thread: {@link #open(StepContext)} before the worker
+ * takes its first item, {@link #close(StepContext)} after it took its last one. A handler
+ * shared by several workers sees one call of each per worker; use
  * {@link StepContext#workerIndex()} to tell them apart and {@link StepContext#shared()}
  * for state that all workers of the step share.
  */

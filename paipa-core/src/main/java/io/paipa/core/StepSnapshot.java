@@ -15,8 +15,8 @@ import java.time.Instant;
  * @param queueDepth the items waiting in the step's input queue
  * @param queueCapacity that queue's bound
  * @param stats the step's counts so far
- * @param utilization the share of worker time spent in the handler over the last
- * seconds, 0 to 1
+ * @param utilization the share of worker time spent in the handler over the last seconds,
+ * 0 to 1
  * @param longestBusyNanos how long the busiest worker has been on its current item, 0
  * when none is busy
  * @param inputEnded whether the step's input has ended in this run: its workers end as
@@ -31,8 +31,8 @@ public record StepSnapshot(String name, StepKind kind, String inputType, String 
 
 	/**
 	 * Tells whether the step is in an outage.
-	 * @return {@code true} while it holds an item (or a dead letter) until what it depends
-	 * on comes back
+	 * @return {@code true} while it holds an item (or a dead letter) until what it
+	 * depends on comes back
 	 */
 	public boolean inOutage() {
 		return this.outageSince != null;

@@ -10,11 +10,11 @@ package io.paipa.core;
  * @param processed items the handler processed (their outputs, if any, went on)
  * @param dropped items the handler dropped by returning {@code null}
  * @param retried attempts that failed and were tried again
- * @param failed items whose processing failed after every attempt (then dead-lettered
- * or, under the fail policy, abandoned)
+ * @param failed items whose processing failed after every attempt (then dead-lettered or,
+ * under the fail policy, abandoned)
  * @param deadLettered items handed to the dead-letter handler at this step
- * @param abandoned items given up at this step after a failure, or held by a worker
- * stuck past the shutdown timeout
+ * @param abandoned items given up at this step after a failure, or held by a worker stuck
+ * past the shutdown timeout
  * @param emitted outputs the step passed on
  * @param restarts workers replaced after they died of an unexpected error
  * @param handlerNanos time spent in the handler, summed over the workers

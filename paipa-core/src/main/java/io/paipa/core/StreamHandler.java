@@ -5,22 +5,25 @@ import java.util.function.Supplier;
 import io.paipa.core.internal.PerWorker;
 
 /**
- * A step whose worker sees its whole input as one blocking iterator and emits whatever
- * it likes: grouping, windows, de-duplication, any stateful N:M work (the original
- * paipa's iterator step).
+ * A step whose worker sees its whole input as one blocking iterator and emits whatever it
+ * likes: grouping, windows, de-duplication, any stateful N:M work (the original paipa's
+ * iterator step).
  *
- * <p>The handler is called once per worker and should loop until
- * {@link StepInput#hasNext()} returns {@code false}, which happens at the end of the
- * input, at a {@link Marker}, when the pipeline stops, or when this worker is removed by
- * scaling down: in every case the handler should emit what it still holds and return
- * (after a marker it is called again for the rest). Each worker has its own iterator;
- * the items of the step are spread over the workers.
+ * <p>
+ * The handler is called once per worker and should loop until {@link StepInput#hasNext()}
+ * returns {@code false}, which happens at the end of the input, at a {@link Marker}, when
+ * the pipeline stops, or when this worker is removed by scaling down: in every case the
+ * handler should emit what it still holds and return (after a marker it is called again
+ * for the rest). Each worker has its own iterator; the items of the step are spread over
+ * the workers.
  *
- * <p>What the handler holds decides when its items' completion callbacks run: see
+ * <p>
+ * What the handler holds decides when its items' completion callbacks run: see
  * {@link StepInput}. A handler that keeps items back should call
  * {@link StepInput#done(Object)} once an item's outputs are out.
  *
- * <p>Items are not retried one by one. When the handler throws, the step's
+ * <p>
+ * Items are not retried one by one. When the handler throws, the step's
  * {@link ErrorPolicy} applies: under {@code FAIL} the pipeline fails; under {@code SKIP}
  * the items the handler held go to the {@link DeadLetterHandler} with the exception
  * (those it was not done with, or, for a handler that never calls {@code done}, those it

@@ -2,8 +2,8 @@ package io.paipa.core;
 
 /**
  * Tells how heavy an item is, for a pipeline whose input is bounded by weight as well as
- * by count ({@link Pipeline.Builder#inputMaxWeight(long, Weigher)}): typically its size in
- * bytes, so that a few huge items cannot exhaust the heap.
+ * by count ({@link Pipeline.Builder#inputMaxWeight(long, Weigher)}): typically its size
+ * in bytes, so that a few huge items cannot exhaust the heap.
  *
  * @param <I> the item type
  */

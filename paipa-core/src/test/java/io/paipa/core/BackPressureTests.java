@@ -69,8 +69,7 @@ class BackPressureTests {
 		assertThat(result.in()).isEqualTo(items);
 		assertThat(result.completed()).isEqualTo(items);
 		assertThat(done.sum()).isEqualTo(items);
-		assertThat(source.maxAhead.get()).as("most items pulled ahead of the last step's completions (bound %d)",
-				bound)
+		assertThat(source.maxAhead.get()).as("most items pulled ahead of the last step's completions (bound %d)", bound)
 			.isLessThanOrEqualTo(bound + SLACK)
 			// the source was held back by a full pipeline, not only pulled as fast as the
 			// last step completes: more than half the bound was in flight at some point
@@ -177,7 +176,8 @@ class BackPressureTests {
 		this.cleanups.add(release::countDown);
 		Pipeline<Long> pipeline = Pipeline.<Long>builder(name)
 			.queueCapacity(capacity)
-			// a little work per item keeps batches at one item, so a blocked worker holds one
+			// a little work per item keeps batches at one item, so a blocked worker holds
+			// one
 			.step("a", (Long x) -> work(x), (s) -> s.workers(workers))
 			.step("b", (Long x) -> work(x), (s) -> s.workers(workers))
 			.step("last", (Long x) -> {
@@ -229,7 +229,8 @@ class BackPressureTests {
 		// the producer is held back, and stays so
 		await().atMost(Duration.ofSeconds(10)).until(() -> threadState(name + "-producer") == Thread.State.WAITING);
 		long held = accepted.get();
-		// within the bound, and tighter: these steps take one item at a time, so each holds
+		// within the bound, and tighter: these steps take one item at a time, so each
+		// holds
 		// at most its full queue plus one item per worker
 		assertThat(held).isLessThanOrEqualTo(inFlightBound(3, capacity, workers))
 			.isLessThanOrEqualTo(3L * (capacity + workers));

@@ -55,7 +55,8 @@ class BatchQueueTests {
 		assertThat(queue.put(new Object[] { 1, 2, 3, 4 }, 0, 4, false, -1, null)).isEqualTo(4);
 		Object[] batch = new Object[4];
 		assertThat(queue.take(batch, 4, 0, null, -1)).isEqualTo(4);
-		// 4 in hand, the ring empty: the ring may fill again (double buffering), no further
+		// 4 in hand, the ring empty: the ring may fill again (double buffering), no
+		// further
 		assertThat(queue.put(new Object[] { 5, 6, 7, 8, 9 }, 0, 5, false, 0, null)).isEqualTo(4);
 		assertThat(queue.take(batch, 2, 0, null, -1)).isEqualTo(2);
 		// 6 in hand, 2 waiting: capacity + max(capacity, workers) = 8 is reached although

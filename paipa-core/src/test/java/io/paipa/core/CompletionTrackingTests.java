@@ -51,9 +51,9 @@ class CompletionTrackingTests {
 	}
 
 	/**
-	 * Waits until a stream step's handler took {@code n} items: they entered the step, its
-	 * queue is empty and its worker waits for more (a stream worker waits only once its
-	 * handler took its whole batch).
+	 * Waits until a stream step's handler took {@code n} items: they entered the step,
+	 * its queue is empty and its worker waits for more (a stream worker waits only once
+	 * its handler took its whole batch).
 	 */
 	static void awaitTakenByTheHandler(Pipeline<?> pipeline, String step, int n) {
 		await().atMost(AWAIT).until(() -> {
@@ -110,7 +110,8 @@ class CompletionTrackingTests {
 				assertThat(holdEntered.await(20, TimeUnit.SECONDS)).isTrue();
 			}
 		}
-		// The second sink worker completes every other item while item 0 is held in the last step.
+		// The second sink worker completes every other item while item 0 is held in the
+		// last step.
 		assertThat(others.await(20, TimeUnit.SECONDS)).isTrue();
 		assertThat(fired.get(0)).as("callback of the item still inside the last step").isZero();
 		releaseHold.countDown();
@@ -123,7 +124,8 @@ class CompletionTrackingTests {
 		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
 		assertThat(result.in()).isEqualTo(n);
 		assertThat(result.completed()).isEqualTo(n);
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 	}
 
 	@Test
@@ -250,7 +252,8 @@ class CompletionTrackingTests {
 			});
 		}
 		assertThat(firstChunkEntered.await(20, TimeUnit.SECONDS)).isTrue();
-		// The chunk step has consumed every item: it holds no reference to the first chunk's
+		// The chunk step has consumed every item: it holds no reference to the first
+		// chunk's
 		// members any more; only the chunk in the last step does.
 		awaitTakenByTheHandler(pipeline, "chunk", n);
 		for (int i = 0; i < n; i++) {
@@ -261,7 +264,8 @@ class CompletionTrackingTests {
 		for (int i = 0; i < 20; i++) {
 			assertThat(fired.get(i)).as("callbacks of item %d", i).isEqualTo(1);
 		}
-		// The partial chunk (20..24) is still held by the chunk step: no callback, not in the sink.
+		// The partial chunk (20..24) is still held by the chunk step: no callback, not in
+		// the sink.
 		for (int i = 20; i < n; i++) {
 			assertThat(fired.get(i)).as("callback of item %d of the partial chunk before stop", i).isZero();
 			assertThat(recorded).doesNotContain(i);
@@ -292,7 +296,8 @@ class CompletionTrackingTests {
 			})
 			.build();
 		start(pipeline);
-		// two full chunks and a partial one that goes out at max-wait; then the input stays idle
+		// two full chunks and a partial one that goes out at max-wait; then the input
+		// stays idle
 		int n = 12;
 		AtomicIntegerArray fired = new AtomicIntegerArray(n);
 		CountDownLatch all = new CountDownLatch(n);
@@ -341,21 +346,21 @@ class CompletionTrackingTests {
 		assertThat(result.dropped()).isEqualTo(n / 2);
 		assertThat(result.step("oddsOut").dropped()).isEqualTo(n / 2);
 		assertThat(result.completed()).isEqualTo(n / 2);
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 	}
 
 	@Test
 	void deadLetteredItemsFireTheirCallbacksAfterTheDeadLetterHandler() throws Exception {
 		Set<Object> deadLettered = ConcurrentHashMap.newKeySet();
 		Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-dead")
-			.step("picky", (Integer x) -> {
-				attempts.computeIfAbsent(x, k -> new AtomicInteger()).incrementAndGet();
-				if (x % 3 == 0) {
-					throw new IllegalStateException("no multiples of 3: " + x);
-				}
-				return x;
-			}, s -> s.workers(2).queueCapacity(4).retry(RetryPolicy.of(2, Duration.ZERO)))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-dead").step("picky", (Integer x) -> {
+			attempts.computeIfAbsent(x, k -> new AtomicInteger()).incrementAndGet();
+			if (x % 3 == 0) {
+				throw new IllegalStateException("no multiples of 3: " + x);
+			}
+			return x;
+		}, s -> s.workers(2).queueCapacity(4).retry(RetryPolicy.of(2, Duration.ZERO)))
 			.step("sink", (Integer x) -> x)
 			.deadLetterHandler((letter) -> deadLettered.add(letter.item()))
 			.build();
@@ -385,7 +390,8 @@ class CompletionTrackingTests {
 		assertThat(picky.deadLettered()).isEqualTo(n / 3);
 		assertThat(picky.failed()).isEqualTo(n / 3);
 		assertThat(picky.retried()).isEqualTo(n / 3);
-		assertThat(picky.in()).isEqualTo(picky.processed() + picky.dropped() + picky.deadLettered() + picky.abandoned());
+		assertThat(picky.in())
+			.isEqualTo(picky.processed() + picky.dropped() + picky.deadLettered() + picky.abandoned());
 		assertThat(result.completed()).isEqualTo(n - n / 3);
 		assertThat(result.abandoned()).isZero();
 	}
@@ -484,10 +490,12 @@ class CompletionTrackingTests {
 		}
 		assertThat(deadLettered).hasSize(n / 5);
 		assertThat(result.step("noFives").deadLettered()).isEqualTo(n / 5);
-		assertThat(result.step("noFives").in()).isEqualTo(result.step("noFives").processed()
-				+ result.step("noFives").deadLettered());
-		assertThat(this.callbackErrors).as("a source that acknowledges in the callback must not acknowledge an item "
-				+ "before the dead-letter handler has it").isEmpty();
+		assertThat(result.step("noFives").in())
+			.isEqualTo(result.step("noFives").processed() + result.step("noFives").deadLettered());
+		assertThat(this.callbackErrors)
+			.as("a source that acknowledges in the callback must not acknowledge an item "
+					+ "before the dead-letter handler has it")
+			.isEmpty();
 	}
 
 	@Test
@@ -495,15 +503,14 @@ class CompletionTrackingTests {
 		CountDownLatch gateEntered = new CountDownLatch(1);
 		CountDownLatch neverOpened = new CountDownLatch(1);
 		ConcurrentLinkedQueue<DeadLetter> deadLetters = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-chunk-stop")
-			.step("gate", (Integer x) -> {
-				if (x == 99) {
-					gateEntered.countDown();
-					// interrupted when the stop's timeout runs out
-					neverOpened.await();
-				}
-				return x;
-			}, s -> s.queueCapacity(4))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-chunk-stop").step("gate", (Integer x) -> {
+			if (x == 99) {
+				gateEntered.countDown();
+				// interrupted when the stop's timeout runs out
+				neverOpened.await();
+			}
+			return x;
+		}, s -> s.queueCapacity(4))
 			.stream("chunk", Steps.<Integer>chunk(100), s -> s.queueCapacity(8))
 			.step("sink", (List<Integer> chunk) -> chunk.size())
 			.deadLetterHandler(deadLetters::add)
@@ -524,15 +531,15 @@ class CompletionTrackingTests {
 		assertThat(result.stuckWorkers()).isEmpty();
 		// 99 could not be finished at "gate"; the partial chunk never reached "sink"
 		assertThat(deadLetters).extracting(DeadLetter::step).containsExactlyInAnyOrder("gate", "sink");
-		assertThat(deadLetters).extracting(DeadLetter::item)
-			.containsExactlyInAnyOrder(99, List.of(0, 1, 2, 3, 4));
+		assertThat(deadLetters).extracting(DeadLetter::item).containsExactlyInAnyOrder(99, List.of(0, 1, 2, 3, 4));
 		assertThat(result.completed()).isZero();
 		assertThat(result.abandoned()).isZero();
 		for (StepStats step : result.steps()) {
 			assertThat(step.in()).as("step %s", step.step())
 				.isEqualTo(step.processed() + step.dropped() + step.deadLettered() + step.abandoned());
 		}
-		// every item was dead-lettered (99 itself, 0..4 inside their chunk): each callback fires once
+		// every item was dead-lettered (99 itself, 0..4 inside their chunk): each
+		// callback fires once
 		assertThat(fired.keySet()).as("items whose callbacks fired").containsExactlyInAnyOrder(0, 1, 2, 3, 4, 99);
 		assertThat(fired.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
 	}
@@ -542,15 +549,14 @@ class CompletionTrackingTests {
 		CountDownLatch gateEntered = new CountDownLatch(1);
 		CountDownLatch neverOpened = new CountDownLatch(1);
 		ConcurrentLinkedQueue<DeadLetter> deadLetters = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-redeliver")
-			.step("gate", (Integer x) -> {
-				if (x == 99) {
-					gateEntered.countDown();
-					// interrupted when the stop's timeout runs out
-					neverOpened.await();
-				}
-				return x;
-			}, s -> s.queueCapacity(4))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-redeliver").step("gate", (Integer x) -> {
+			if (x == 99) {
+				gateEntered.countDown();
+				// interrupted when the stop's timeout runs out
+				neverOpened.await();
+			}
+			return x;
+		}, s -> s.queueCapacity(4))
 			.stream("chunk", Steps.<Integer>chunk(100), s -> s.queueCapacity(8))
 			.step("sink", (List<Integer> chunk) -> chunk.size())
 			.deadLetterHandler(deadLetters::add)
@@ -569,7 +575,8 @@ class CompletionTrackingTests {
 		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("gate").queueDepth() == 1);
 		PipelineResult result = pipeline.stop(Duration.ofMillis(300));
 		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
-		// the untracked item is dead-lettered as always; the tracked ones are left to their source
+		// the untracked item is dead-lettered as always; the tracked ones are left to
+		// their source
 		assertThat(deadLetters).extracting(DeadLetter::item).containsExactly(7);
 		assertThat(fired).as("callbacks of items left to their source").isEmpty();
 		assertThat(result.step("gate").abandoned()).isEqualTo(1);
@@ -585,23 +592,19 @@ class CompletionTrackingTests {
 	void abandonedItemsNeverFireTheirCallbacks() throws Exception {
 		CountDownLatch sinkHolds = new CountDownLatch(1);
 		CountDownLatch neverReleased = new CountDownLatch(1);
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-abandon")
-			.step("boom", (Integer x) -> {
-				if (x == 5) {
-					throw new IllegalStateException("boom on 5");
-				}
-				return x;
-			}, s -> s.onError(ErrorPolicy.FAIL).queueCapacity(4))
-			.step("sink", (Integer x) -> {
-				if (x == 3) {
-					sinkHolds.countDown();
-					// interrupted by the abort after the failure
-					neverReleased.await();
-				}
-				return x;
-			}, s -> s.queueCapacity(4))
-			.shutdownTimeout(Duration.ofSeconds(5))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-abandon").step("boom", (Integer x) -> {
+			if (x == 5) {
+				throw new IllegalStateException("boom on 5");
+			}
+			return x;
+		}, s -> s.onError(ErrorPolicy.FAIL).queueCapacity(4)).step("sink", (Integer x) -> {
+			if (x == 3) {
+				sinkHolds.countDown();
+				// interrupted by the abort after the failure
+				neverReleased.await();
+			}
+			return x;
+		}, s -> s.queueCapacity(4)).shutdownTimeout(Duration.ofSeconds(5)).build();
 		start(pipeline);
 		Map<Integer, AtomicInteger> fired = new ConcurrentHashMap<>();
 		CountDownLatch firstThree = new CountDownLatch(3);
@@ -625,13 +628,15 @@ class CompletionTrackingTests {
 		assertThat(result.failure()).isNotNull();
 		assertThat(result.failure().getStep()).isEqualTo("boom");
 		assertThat(result.stuckWorkers()).isEmpty();
-		// 3 held in the sink, 10 queued in front of it, 5 failed under FAIL: all abandoned
+		// 3 held in the sink, 10 queued in front of it, 5 failed under FAIL: all
+		// abandoned
 		assertThat(result.abandoned()).isEqualTo(3);
 		assertThat(result.step("boom").abandoned()).isEqualTo(1);
 		assertThat(result.step("sink").abandoned()).isEqualTo(2);
 		assertThat(result.in()).isEqualTo(6);
 		assertThat(result.completed()).isEqualTo(3);
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		for (StepStats step : result.steps()) {
 			assertThat(step.in()).as("step %s", step.step())
 				.isEqualTo(step.processed() + step.dropped() + step.deadLettered() + step.abandoned());
@@ -689,24 +694,28 @@ class CompletionTrackingTests {
 	void offerThatTimesOutNeverFiresItsCallback() throws Exception {
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-offer")
-			.step("slow", (Integer x) -> {
-				if (x == 0) {
-					entered.countDown();
-					awaitLatch(release);
-				}
-				return x;
-			}, s -> s.queueCapacity(1))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("cb-offer").step("slow", (Integer x) -> {
+			if (x == 0) {
+				entered.countDown();
+				awaitLatch(release);
+			}
+			return x;
+		}, s -> s.queueCapacity(1)).build();
 		start(pipeline);
 		Map<Integer, AtomicInteger> fired = new ConcurrentHashMap<>();
-		assertThat(pipeline.input().offer(0, Duration.ofSeconds(10),
-				() -> fired.computeIfAbsent(0, k -> new AtomicInteger()).incrementAndGet())).isTrue();
+		assertThat(pipeline.input()
+			.offer(0, Duration.ofSeconds(10),
+					() -> fired.computeIfAbsent(0, k -> new AtomicInteger()).incrementAndGet()))
+			.isTrue();
 		assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
-		assertThat(pipeline.input().offer(1, Duration.ofSeconds(10),
-				() -> fired.computeIfAbsent(1, k -> new AtomicInteger()).incrementAndGet())).isTrue();
-		assertThat(pipeline.input().offer(2, Duration.ofMillis(50),
-				() -> fired.computeIfAbsent(2, k -> new AtomicInteger()).incrementAndGet())).isFalse();
+		assertThat(pipeline.input()
+			.offer(1, Duration.ofSeconds(10),
+					() -> fired.computeIfAbsent(1, k -> new AtomicInteger()).incrementAndGet()))
+			.isTrue();
+		assertThat(pipeline.input()
+			.offer(2, Duration.ofMillis(50),
+					() -> fired.computeIfAbsent(2, k -> new AtomicInteger()).incrementAndGet()))
+			.isFalse();
 		release.countDown();
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
 		assertThat(result.in()).isEqualTo(2);
@@ -760,7 +769,10 @@ class CompletionTrackingTests {
 		}
 	}
 
-	/** Puts items 0..n-1, each with a callback counting its calls; {@code all} counts the first calls down. */
+	/**
+	 * Puts items 0..n-1, each with a callback counting its calls; {@code all} counts the
+	 * first calls down.
+	 */
 	private static Callbacks putTracked(Pipeline<Integer> pipeline, int n) throws InterruptedException {
 		AtomicIntegerArray fired = new AtomicIntegerArray(n);
 		CountDownLatch all = new CountDownLatch(n);

@@ -61,12 +61,13 @@ class ContinuousInputTests {
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = latch();
 		List<Integer> processed = Collections.synchronizedList(new ArrayList<>());
-		Pipeline<Integer> pipeline = track(Pipeline.<Integer>builder(name).inputCapacity(2).step("hold", (Integer x) -> {
-			entered.countDown();
-			release.await();
-			processed.add(x);
-			return x;
-		}).build());
+		Pipeline<Integer> pipeline = track(
+				Pipeline.<Integer>builder(name).inputCapacity(2).step("hold", (Integer x) -> {
+					entered.countDown();
+					release.await();
+					processed.add(x);
+					return x;
+				}).build());
 		pipeline.start();
 		PipelineInput<Integer> input = pipeline.input();
 		input.put(1);
@@ -115,12 +116,13 @@ class ContinuousInputTests {
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = latch();
 		List<Integer> processed = Collections.synchronizedList(new ArrayList<>());
-		Pipeline<Integer> pipeline = track(Pipeline.<Integer>builder(name).inputCapacity(2).step("hold", (Integer x) -> {
-			entered.countDown();
-			release.await();
-			processed.add(x);
-			return x;
-		}).build());
+		Pipeline<Integer> pipeline = track(
+				Pipeline.<Integer>builder(name).inputCapacity(2).step("hold", (Integer x) -> {
+					entered.countDown();
+					release.await();
+					processed.add(x);
+					return x;
+				}).build());
 		pipeline.start();
 		PipelineInput<Integer> input = pipeline.input();
 		assertThat(input.offer(1, Duration.ofMillis(50))).isTrue();
@@ -181,12 +183,13 @@ class ContinuousInputTests {
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = latch();
 		List<Integer> processed = Collections.synchronizedList(new ArrayList<>());
-		Pipeline<Integer> pipeline = track(Pipeline.<Integer>builder(name).inputCapacity(1).step("hold", (Integer x) -> {
-			entered.countDown();
-			release.await();
-			processed.add(x);
-			return x;
-		}).build());
+		Pipeline<Integer> pipeline = track(
+				Pipeline.<Integer>builder(name).inputCapacity(1).step("hold", (Integer x) -> {
+					entered.countDown();
+					release.await();
+					processed.add(x);
+					return x;
+				}).build());
 		pipeline.start();
 		PipelineInput<Integer> input = pipeline.input();
 		input.put(1);
@@ -367,7 +370,8 @@ class ContinuousInputTests {
 		pipeline.start();
 		assertThat(pipeline.state()).isEqualTo(PipelineState.RUNNING);
 		assertThat(pipeline.input().isAccepting()).isTrue();
-		// snapshots count over every run (monitoring counters never go down); results count one run
+		// snapshots count over every run (monitoring counters never go down); results
+		// count one run
 		PipelineSnapshot fresh = pipeline.snapshot();
 		assertThat(fresh.in()).isEqualTo(10);
 		assertThat(fresh.completed()).isEqualTo(5);

@@ -179,14 +179,16 @@ class EngineEdgeTests {
 		Map<Integer, AtomicInteger> callbacks = new ConcurrentHashMap<>();
 		for (int i = 0; i <= 6; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 		}
 		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("chunk").stats().in() == 7);
 		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("blocked").queueDepth() == 1);
 
 		PipelineResult result = pipeline.stop(Duration.ZERO);
 
-		// 6 is in the chunk's partial list, or still in its queue when the chunk worker was
+		// 6 is in the chunk's partial list, or still in its queue when the chunk worker
+		// was
 		// blocked handing the full chunks on before it could take it
 		List<Object> members = new ArrayList<>();
 		for (DeadLetter letter : deadLetters) {
@@ -213,19 +215,21 @@ class EngineEdgeTests {
 	@Test
 	void aStopRacingAStartLeavesAStoppedPipelineThatCanStartAgain() throws Exception {
 		String name = "edge-stop-races-start";
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).step("slowOpen", new StepHandler<Integer, Integer>() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
+			.step("slowOpen", new StepHandler<Integer, Integer>() {
 
-			@Override
-			public void open(StepContext context) throws Exception {
-				Thread.sleep(2);
-			}
+				@Override
+				public void open(StepContext context) throws Exception {
+					Thread.sleep(2);
+				}
 
-			@Override
-			public Integer process(Integer item) {
-				return item;
-			}
+				@Override
+				public Integer process(Integer item) {
+					return item;
+				}
 
-		}, (s) -> s.workers(2)).build();
+			}, (s) -> s.workers(2))
+			.build();
 		for (int trial = 0; trial < 40; trial++) {
 			CyclicBarrier go = new CyclicBarrier(2);
 			Future<?> starter = this.executor.submit(() -> {
@@ -245,7 +249,8 @@ class EngineEdgeTests {
 			starter.get(20, TimeUnit.SECONDS);
 			stopper.get(20, TimeUnit.SECONDS);
 			if (pipeline.state() == PipelineState.RUNNING) {
-				// the stop came first (it found the previous run, or none): this run must work
+				// the stop came first (it found the previous run, or none): this run must
+				// work
 				assertThat(TestThreads.threadsOf(name)).as("trial %d: threads of a running pipeline", trial)
 					.isNotEmpty();
 				pipeline.input().put(-1);
@@ -271,10 +276,9 @@ class EngineEdgeTests {
 	void aStopDuringARetryBackoffCountsTheAttemptsMade() throws Exception {
 		CountDownLatch retrying = new CountDownLatch(1);
 		ConcurrentLinkedQueue<DeadLetter> deadLetters = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("edge-backoff-stop")
-			.step("flaky", (Integer x) -> {
-				throw new IllegalStateException("down");
-			}, (s) -> s.retry(RetryPolicy.of(5, Duration.ofSeconds(30))))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("edge-backoff-stop").step("flaky", (Integer x) -> {
+			throw new IllegalStateException("down");
+		}, (s) -> s.retry(RetryPolicy.of(5, Duration.ofSeconds(30))))
 			.deadLetterHandler(deadLetters::add)
 			.listener(new PipelineListener() {
 
@@ -341,13 +345,10 @@ class EngineEdgeTests {
 			}
 
 		};
-		PipelineResult result = Pipeline.<Integer>builder("edge-slow-source")
-			.step("first", (Integer x) -> {
-				seen.add(x);
-				return x;
-			})
-			.build()
-			.run(source);
+		PipelineResult result = Pipeline.<Integer>builder("edge-slow-source").step("first", (Integer x) -> {
+			seen.add(x);
+			return x;
+		}).build().run(source);
 		assertThat(problem.get()).isNull();
 		assertThat(result.completed()).isEqualTo(12);
 	}
@@ -433,7 +434,8 @@ class EngineEdgeTests {
 		Map<Integer, AtomicInteger> callbacks = new ConcurrentHashMap<>();
 		for (int i = 0; i < 12; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 		}
 		pipeline.stop(Duration.ofSeconds(20));
 
@@ -498,14 +500,11 @@ class EngineEdgeTests {
 		AtomicInteger pulled = new AtomicInteger();
 		Set<Integer> completed = ConcurrentHashMap.newKeySet();
 		ConcurrentLinkedQueue<Object> deadLettered = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
-			.step("slow", (Integer x) -> {
-				Thread.sleep(2);
-				completed.add(x);
-				return x;
-			})
-			.deadLetterHandler((letter) -> deadLettered.add(letter.item()))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).step("slow", (Integer x) -> {
+			Thread.sleep(2);
+			completed.add(x);
+			return x;
+		}).deadLetterHandler((letter) -> deadLettered.add(letter.item())).build();
 		Iterator<Integer> endless = IntStream.iterate(0, (i) -> i + 1).peek((i) -> pulled.incrementAndGet()).iterator();
 		Future<PipelineResult> run = this.executor.submit(() -> pipeline.run(endless));
 		await().atMost(AWAIT).until(() -> completed.size() > 20);
@@ -517,8 +516,8 @@ class EngineEdgeTests {
 		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
 		assertThat(result.failure()).isNull();
 		assertThat(result.in()).isEqualTo(pulled.get());
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered()
-				+ result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		assertThat(result.completed()).isEqualTo(completed.size());
 		assertNoThreadsLeft(name);
 	}
@@ -578,13 +577,12 @@ class EngineEdgeTests {
 	/** A dead-letter store that is down for its first two calls. */
 	private static Pipeline<Integer> throwingDeadLetters(PipelineListener listener) {
 		AtomicInteger calls = new AtomicInteger();
-		return Pipeline.<Integer>builder("edge-inline-dlh")
-			.step("noTwos", (Integer x) -> {
-				if (x == 2) {
-					throw new IllegalStateException("no 2");
-				}
-				return x;
-			})
+		return Pipeline.<Integer>builder("edge-inline-dlh").step("noTwos", (Integer x) -> {
+			if (x == 2) {
+				throw new IllegalStateException("no 2");
+			}
+			return x;
+		})
 			.onError(ErrorPolicy.SKIP)
 			.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(1), Duration.ofMillis(1)))
 			.deadLetterHandler((letter) -> {

@@ -54,14 +54,13 @@ class FailureHandlingTests {
 	void retryThenSucceedCompletesEveryItemAndCountsEachRetry() {
 		Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
 		AtomicInteger retriedEvents = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-retry-ok")
-			.step("flaky", (Integer i) -> {
-				int attempt = attempts.computeIfAbsent(i, k -> new AtomicInteger()).incrementAndGet();
-				if (attempt <= 2) {
-					throw new IllegalStateException("attempt " + attempt + " of " + i);
-				}
-				return i;
-			}, s -> s.workers(4))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-retry-ok").step("flaky", (Integer i) -> {
+			int attempt = attempts.computeIfAbsent(i, k -> new AtomicInteger()).incrementAndGet();
+			if (attempt <= 2) {
+				throw new IllegalStateException("attempt " + attempt + " of " + i);
+			}
+			return i;
+		}, s -> s.workers(4))
 			.step("sink", (Integer i) -> i, s -> s.workers(2))
 			.retry(RetryPolicy.of(3, Duration.ZERO))
 			.deadLetterHandler(letter -> {
@@ -137,22 +136,18 @@ class FailureHandlingTests {
 	@Test
 	void retriesWaitAtLeastTheGrowingBackoff() {
 		List<Long> attemptTimes = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-backoff")
-			.step("slow-retry", (Integer i) -> {
-				attemptTimes.add(System.nanoTime());
-				throw new IllegalStateException("always");
-			})
-			.retry(RetryPolicy.of(3, Duration.ofMillis(50), 2.0))
-			.onError(ErrorPolicy.SKIP)
-			.deadLetterHandler(letter -> {
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-backoff").step("slow-retry", (Integer i) -> {
+			attemptTimes.add(System.nanoTime());
+			throw new IllegalStateException("always");
+		}).retry(RetryPolicy.of(3, Duration.ofMillis(50), 2.0)).onError(ErrorPolicy.SKIP).deadLetterHandler(letter -> {
+		}).build();
 
 		PipelineResult result = pipeline.run(List.of(1));
 
 		assertThat(result.deadLettered()).isEqualTo(1);
 		assertThat(attemptTimes).hasSize(3);
-		// Lower bounds only: a sleep never ends early, a loaded machine only makes it longer.
+		// Lower bounds only: a sleep never ends early, a loaded machine only makes it
+		// longer.
 		assertThat(attemptTimes.get(1) - attemptTimes.get(0)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
 		assertThat(attemptTimes.get(2) - attemptTimes.get(1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(95));
 	}
@@ -161,21 +156,17 @@ class FailureHandlingTests {
 
 	@Test
 	void skipWithTheDefaultLoggingDeadLetterHandlerCompletesWithoutThrowing() {
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-skip-log")
-			.step("even-fails", (Integer i) -> {
-				if (i % 2 == 0) {
-					throw new IllegalArgumentException("even " + i);
-				}
-				return i;
-			}, s -> s.workers(3))
-			.onError(ErrorPolicy.SKIP)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-skip-log").step("even-fails", (Integer i) -> {
+			if (i % 2 == 0) {
+				throw new IllegalArgumentException("even " + i);
+			}
+			return i;
+		}, s -> s.workers(3)).onError(ErrorPolicy.SKIP).build();
 
 		PipelineResult result;
 		try (ErrCapture err = new ErrCapture()) {
 			result = pipeline.run(range(1, 40));
-			assertThat(err.text()).contains("fh-skip-log", "even-fails", "dead letter after 1 attempt(s)",
-					"even 40");
+			assertThat(err.text()).contains("fh-skip-log", "even-fails", "dead letter after 1 attempt(s)", "even 40");
 		}
 
 		assertThat(result.isSuccess()).isTrue();
@@ -244,8 +235,8 @@ class FailureHandlingTests {
 			assertThat(letter.attempts()).isEqualTo(2);
 			assertThat(letter.toString()).contains("fh-dlh", "validate", "attempts=2");
 		});
-		assertThat(letters.stream().map(DeadLetter::item).toList()).containsExactlyInAnyOrder(10, 20, 30, 40, 50,
-				60, 70, 80, 90, 100);
+		assertThat(letters.stream().map(DeadLetter::item).toList()).containsExactlyInAnyOrder(10, 20, 30, 40, 50, 60,
+				70, 80, 90, 100);
 		StepStats validate = result.step("validate");
 		assertThat(validate.retried()).isEqualTo(10);
 		assertThat(validate.failed()).isEqualTo(10);
@@ -257,16 +248,12 @@ class FailureHandlingTests {
 	@Test
 	void stepLevelSkipOverridesTheBatchDefaultOfFailing() {
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-step-skip")
-			.step("lenient", (Integer i) -> {
-				if (i == 7) {
-					throw new IllegalStateException("seven");
-				}
-				return i;
-			}, s -> s.onError(ErrorPolicy.SKIP))
-			.step("strict", (Integer i) -> i)
-			.deadLetterHandler(letters::add)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-step-skip").step("lenient", (Integer i) -> {
+			if (i == 7) {
+				throw new IllegalStateException("seven");
+			}
+			return i;
+		}, s -> s.onError(ErrorPolicy.SKIP)).step("strict", (Integer i) -> i).deadLetterHandler(letters::add).build();
 
 		PipelineResult result = pipeline.run(range(1, 20));
 
@@ -283,13 +270,12 @@ class FailureHandlingTests {
 		AtomicInteger calls = new AtomicInteger();
 		Set<Object> taken = ConcurrentHashMap.newKeySet();
 		List<String> outages = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-dlh-throws")
-			.step("fives-fail", (Integer i) -> {
-				if (i % 5 == 0) {
-					throw new IllegalStateException("five " + i);
-				}
-				return i;
-			}, s -> s.workers(2))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-dlh-throws").step("fives-fail", (Integer i) -> {
+			if (i % 5 == 0) {
+				throw new IllegalStateException("five " + i);
+			}
+			return i;
+		}, s -> s.workers(2))
 			.step("sink", (Integer i) -> i)
 			.onError(ErrorPolicy.SKIP)
 			.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)))
@@ -337,14 +323,12 @@ class FailureHandlingTests {
 	@Test
 	void failureOfAHugeItemCutsItsSummaryAndNamesPipelineAndStep() {
 		Huge huge = new Huge(10_000);
-		Pipeline<Object> pipeline = Pipeline.<Object>builder("fh-huge")
-			.step("inspect", (Object o) -> {
-				if (o instanceof Huge) {
-					throw new IllegalStateException("too big");
-				}
-				return o;
-			})
-			.build();
+		Pipeline<Object> pipeline = Pipeline.<Object>builder("fh-huge").step("inspect", (Object o) -> {
+			if (o instanceof Huge) {
+				throw new IllegalStateException("too big");
+			}
+			return o;
+		}).build();
 
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
 				() -> pipeline.run(List.of("a", huge, "b")));
@@ -353,8 +337,7 @@ class FailureHandlingTests {
 		assertThat(failure.getItemSummary()).hasSizeLessThanOrEqualTo(230)
 			.startsWith("x".repeat(200))
 			.endsWith("(10000 chars)");
-		assertThat(failure.getMessage()).contains("fh-huge", "inspect", "too big")
-			.doesNotContain("x".repeat(201));
+		assertThat(failure.getMessage()).contains("fh-huge", "inspect", "too big").doesNotContain("x".repeat(201));
 		assertThat(failure.getMessage().length()).isLessThan(500);
 		assertThat(failure.getPipeline()).isEqualTo("fh-huge");
 		assertThat(failure.getStep()).isEqualTo("inspect");
@@ -372,11 +355,9 @@ class FailureHandlingTests {
 			}
 
 		};
-		Pipeline<Object> pipeline = Pipeline.<Object>builder("fh-hostile")
-			.step("inspect", (Object o) -> {
-				throw new IllegalStateException("rejected");
-			})
-			.build();
+		Pipeline<Object> pipeline = Pipeline.<Object>builder("fh-hostile").step("inspect", (Object o) -> {
+			throw new IllegalStateException("rejected");
+		}).build();
 
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
 				() -> pipeline.run(List.of(hostile)));
@@ -395,28 +376,25 @@ class FailureHandlingTests {
 		CyclicBarrier bothFailed = new CyclicBarrier(2);
 		List<Exception> thrown = new CopyOnWriteArrayList<>();
 		AtomicInteger barrierProblems = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-two-failures")
-			.step("bad", (Integer i) -> {
-				IllegalStateException ex = new IllegalStateException("bad " + i);
-				thrown.add(ex);
-				throw ex;
-			}, s -> s.workers(2))
-			.listener(new PipelineListener() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-two-failures").step("bad", (Integer i) -> {
+			IllegalStateException ex = new IllegalStateException("bad " + i);
+			thrown.add(ex);
+			throw ex;
+		}, s -> s.workers(2)).listener(new PipelineListener() {
 
-				@Override
-				public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
-					if (outcome == ItemOutcome.FAILED) {
-						try {
-							bothFailed.await(10, TimeUnit.SECONDS);
-						}
-						catch (Exception ex) {
-							barrierProblems.incrementAndGet();
-						}
+			@Override
+			public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
+				if (outcome == ItemOutcome.FAILED) {
+					try {
+						bothFailed.await(10, TimeUnit.SECONDS);
+					}
+					catch (Exception ex) {
+						barrierProblems.incrementAndGet();
 					}
 				}
+			}
 
-			})
-			.build();
+		}).build();
 
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
 				() -> pipeline.run(range(1, 100)));
@@ -439,18 +417,18 @@ class FailureHandlingTests {
 
 	@Test
 	void twoHandlersFailingAtTheSameTimeReportOneOfThemAsTheCause() {
-		// Which failure wins, and whether the other one is still recorded, is a race; what
-		// is certain is that the cause is one of them and the other is never the cause too.
+		// Which failure wins, and whether the other one is still recorded, is a race;
+		// what
+		// is certain is that the cause is one of them and the other is never the cause
+		// too.
 		CyclicBarrier together = new CyclicBarrier(2);
 		List<Exception> thrown = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-together")
-			.step("bad", (Integer i) -> {
-				together.await(10, TimeUnit.SECONDS);
-				IllegalStateException ex = new IllegalStateException("bad " + i);
-				thrown.add(ex);
-				throw ex;
-			}, s -> s.workers(2))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-together").step("bad", (Integer i) -> {
+			together.await(10, TimeUnit.SECONDS);
+			IllegalStateException ex = new IllegalStateException("bad " + i);
+			thrown.add(ex);
+			throw ex;
+		}, s -> s.workers(2)).build();
 
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
 				() -> pipeline.run(range(1, 100)));
@@ -475,36 +453,31 @@ class FailureHandlingTests {
 		List<Throwable> restartCauses = new CopyOnWriteArrayList<>();
 		AtomicInteger started = new AtomicInteger();
 		Set<Integer> finished = ConcurrentHashMap.newKeySet();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-death")
-			.step("fragile", (Integer i) -> {
-				if (i == 42) {
-					throw error;
-				}
-				return i;
-			}, s -> s.workers(2))
-			.step("sink", (Integer i) -> {
-				finished.add(i);
-				return i;
-			})
-			.deadLetterHandler(letters::add)
-			.listener(new PipelineListener() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-death").step("fragile", (Integer i) -> {
+			if (i == 42) {
+				throw error;
+			}
+			return i;
+		}, s -> s.workers(2)).step("sink", (Integer i) -> {
+			finished.add(i);
+			return i;
+		}).deadLetterHandler(letters::add).listener(new PipelineListener() {
 
-				@Override
-				public void workerStarted(String pipeline, String step, String worker) {
-					if (step.equals("fragile")) {
-						started.incrementAndGet();
-					}
+			@Override
+			public void workerStarted(String pipeline, String step, String worker) {
+				if (step.equals("fragile")) {
+					started.incrementAndGet();
 				}
+			}
 
-				@Override
-				public void workerRestarted(String pipeline, String step, String worker, Throwable cause) {
-					assertThat(step).isEqualTo("fragile");
-					restarted.add(worker);
-					restartCauses.add(cause);
-				}
+			@Override
+			public void workerRestarted(String pipeline, String step, String worker, Throwable cause) {
+				assertThat(step).isEqualTo("fragile");
+				restarted.add(worker);
+				restartCauses.add(cause);
+			}
 
-			})
-			.build();
+		}).build();
 
 		PipelineResult result = pipeline.run(range(1, 1000));
 
@@ -540,23 +513,18 @@ class FailureHandlingTests {
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
 		List<Error> thrown = new CopyOnWriteArrayList<>();
 		AtomicInteger restarted = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-restart-limit")
-			.step("doomed", (Integer i) -> {
-				StackOverflowError error = new StackOverflowError("doomed " + i);
-				thrown.add(error);
-				throw error;
-			})
-			.maxRestarts(2)
-			.deadLetterHandler(letters::add)
-			.listener(new PipelineListener() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-restart-limit").step("doomed", (Integer i) -> {
+			StackOverflowError error = new StackOverflowError("doomed " + i);
+			thrown.add(error);
+			throw error;
+		}).maxRestarts(2).deadLetterHandler(letters::add).listener(new PipelineListener() {
 
-				@Override
-				public void workerRestarted(String pipeline, String step, String worker, Throwable cause) {
-					restarted.incrementAndGet();
-				}
+			@Override
+			public void workerRestarted(String pipeline, String step, String worker, Throwable cause) {
+				restarted.incrementAndGet();
+			}
 
-			})
-			.build();
+		}).build();
 
 		long start = System.nanoTime();
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
@@ -581,8 +549,8 @@ class FailureHandlingTests {
 		assertThat(doomed.deadLettered()).isEqualTo(3);
 		assertThat(doomed.processed()).isZero();
 		assertStepAccounting(snapshot.steps().stream().map(StepSnapshot::stats).toList());
-		assertThat(snapshot.in()).isEqualTo(
-				snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
+		assertThat(snapshot.in())
+			.isEqualTo(snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
 	}
 
 	@Test
@@ -590,19 +558,15 @@ class FailureHandlingTests {
 		AssertionError error = new AssertionError("gave up on the second try");
 		AtomicInteger calls = new AtomicInteger();
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-error-on-retry")
-			.step("flaky", (Integer i) -> {
-				if (i == 3) {
-					if (calls.incrementAndGet() == 1) {
-						throw new IllegalStateException("first try");
-					}
-					throw error;
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-error-on-retry").step("flaky", (Integer i) -> {
+			if (i == 3) {
+				if (calls.incrementAndGet() == 1) {
+					throw new IllegalStateException("first try");
 				}
-				return i;
-			})
-			.retry(RetryPolicy.of(3, Duration.ZERO))
-			.deadLetterHandler(letters::add)
-			.build();
+				throw error;
+			}
+			return i;
+		}).retry(RetryPolicy.of(3, Duration.ZERO)).deadLetterHandler(letters::add).build();
 
 		PipelineResult result = pipeline.run(range(1, 5));
 
@@ -665,30 +629,26 @@ class FailureHandlingTests {
 	@Test
 	void failureCutsShortAnotherWorkersRetryBackoff() {
 		CountDownLatch firstRetry = new CountDownLatch(1);
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-backoff-abort")
-			.step("patient", (Integer i) -> {
-				if (i == 1) {
-					throw new IllegalStateException("try again much later");
-				}
-				return i;
-			}, s -> s.workers(2).retry(RetryPolicy.of(5, Duration.ofSeconds(30))))
-			.<Integer>step("fails", (Integer i) -> {
-				if (!firstRetry.await(20, TimeUnit.SECONDS)) {
-					throw new IllegalStateException("item 1 was never retried");
-				}
-				throw new IllegalArgumentException("downstream failure");
-			})
-			.listener(new PipelineListener() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-backoff-abort").step("patient", (Integer i) -> {
+			if (i == 1) {
+				throw new IllegalStateException("try again much later");
+			}
+			return i;
+		}, s -> s.workers(2).retry(RetryPolicy.of(5, Duration.ofSeconds(30)))).<Integer>step("fails", (Integer i) -> {
+			if (!firstRetry.await(20, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("item 1 was never retried");
+			}
+			throw new IllegalArgumentException("downstream failure");
+		}).listener(new PipelineListener() {
 
-				@Override
-				public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
-					if (outcome == ItemOutcome.RETRIED) {
-						firstRetry.countDown();
-					}
+			@Override
+			public void itemProcessed(String pipeline, String step, ItemOutcome outcome, long handlerNanos) {
+				if (outcome == ItemOutcome.RETRIED) {
+					firstRetry.countDown();
 				}
+			}
 
-			})
-			.build();
+		}).build();
 
 		long start = System.nanoTime();
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
@@ -702,8 +662,8 @@ class FailureHandlingTests {
 		PipelineSnapshot snapshot = pipeline.snapshot();
 		assertThat(snapshot.step("patient").stats().retried()).isEqualTo(1);
 		assertStepAccounting(snapshot.steps().stream().map(StepSnapshot::stats).toList());
-		assertThat(snapshot.in()).isEqualTo(
-				snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
+		assertThat(snapshot.in())
+			.isEqualTo(snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
 	}
 
 	// ---- failing to open, failing sources
@@ -834,16 +794,14 @@ class FailureHandlingTests {
 		assertNoThreadsLeft("fh-source");
 		PipelineSnapshot snapshot = pipeline.snapshot();
 		assertThat(snapshot.in()).isLessThanOrEqualTo(10);
-		assertThat(snapshot.in()).isEqualTo(
-				snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
+		assertThat(snapshot.in())
+			.isEqualTo(snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
 		assertStepAccounting(snapshot.steps().stream().map(StepSnapshot::stats).toList());
 	}
 
 	@Test
 	void sourceHasNextThrowingOrANullItemFailsTheRun() {
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-source-misc")
-			.step("work", (Integer i) -> i)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-source-misc").step("work", (Integer i) -> i).build();
 		UnsupportedOperationException broken = new UnsupportedOperationException("cursor closed");
 		Iterator<Integer> hasNextThrows = new Iterator<>() {
 
@@ -878,20 +836,15 @@ class FailureHandlingTests {
 		String name = "fh-blocked";
 		CountDownLatch release = new CountDownLatch(1);
 		IllegalStateException middleFailure = new IllegalStateException("middle gives up");
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
-			.step("produce", (Integer i) -> {
-				Thread.sleep(1);
-				return i;
-			}, s -> s.workers(2))
-			.<Integer>step("middle", (Integer i) -> {
-				if (!release.await(20, TimeUnit.SECONDS)) {
-					throw new IllegalStateException("test never released the middle step");
-				}
-				throw middleFailure;
-			})
-			.step("store", (Integer i) -> i, s -> s.workers(2))
-			.queueCapacity(1)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).step("produce", (Integer i) -> {
+			Thread.sleep(1);
+			return i;
+		}, s -> s.workers(2)).<Integer>step("middle", (Integer i) -> {
+			if (!release.await(20, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("test never released the middle step");
+			}
+			throw middleFailure;
+		}).step("store", (Integer i) -> i, s -> s.workers(2)).queueCapacity(1).build();
 		FutureTask<PipelineResult> run = new FutureTask<>(() -> pipeline.run(range(1, 100_000)));
 		Thread runner = new Thread(run, "fh-blocked-runner");
 		runner.setDaemon(true);
@@ -911,8 +864,7 @@ class FailureHandlingTests {
 		});
 		release.countDown();
 
-		ExecutionException thrown = catchThrowableOfType(ExecutionException.class,
-				() -> run.get(20, TimeUnit.SECONDS));
+		ExecutionException thrown = catchThrowableOfType(ExecutionException.class, () -> run.get(20, TimeUnit.SECONDS));
 		assertThat(thrown).isNotNull();
 		assertThat(thrown.getCause()).isInstanceOf(PipelineFailedException.class);
 		PipelineFailedException failure = (PipelineFailedException) thrown.getCause();
@@ -926,8 +878,8 @@ class FailureHandlingTests {
 		assertStepAccounting(stats);
 		assertThat(snapshot.completed()).isZero();
 		assertThat(snapshot.abandoned()).isPositive();
-		assertThat(snapshot.in()).isEqualTo(
-				snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
+		assertThat(snapshot.in())
+			.isEqualTo(snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
 		StepStats middle = snapshot.step("middle").stats();
 		assertThat(middle.processed()).isZero();
 		assertThat(middle.failed()).isEqualTo(1);
@@ -944,21 +896,18 @@ class FailureHandlingTests {
 		AtomicReference<String> spinnerName = new AtomicReference<>();
 		Spinner spinner = new Spinner();
 		IllegalStateException failureCause = new IllegalStateException("fails while the other spins");
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
-			.step("spin", (Integer i) -> {
-				if (i == 1) {
-					spinnerName.set(Thread.currentThread().getName());
-					spinning.countDown();
-					spinner.spin(interruptsIgnored);
-					return i;
-				}
-				if (!spinning.await(20, TimeUnit.SECONDS)) {
-					throw new IllegalStateException("spinner never started");
-				}
-				throw failureCause;
-			}, s -> s.workers(2))
-			.shutdownTimeout(Duration.ofMillis(500))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).step("spin", (Integer i) -> {
+			if (i == 1) {
+				spinnerName.set(Thread.currentThread().getName());
+				spinning.countDown();
+				spinner.spin(interruptsIgnored);
+				return i;
+			}
+			if (!spinning.await(20, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("spinner never started");
+			}
+			throw failureCause;
+		}, s -> s.workers(2)).shutdownTimeout(Duration.ofMillis(500)).build();
 
 		try (ErrCapture err = new ErrCapture()) {
 			long start = System.nanoTime();
@@ -995,20 +944,17 @@ class FailureHandlingTests {
 		String name = "fh-stuck-late";
 		CountDownLatch spinning = new CountDownLatch(1);
 		Spinner spinner = new Spinner();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
-			.step("spin", (Integer i) -> {
-				if (i == 1) {
-					spinning.countDown();
-					spinner.spin(new AtomicInteger());
-					return i;
-				}
-				if (!spinning.await(20, TimeUnit.SECONDS)) {
-					throw new IllegalStateException("spinner never started");
-				}
-				throw new IllegalStateException("fails while the other spins");
-			}, s -> s.workers(2))
-			.shutdownTimeout(Duration.ofMillis(200))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).step("spin", (Integer i) -> {
+			if (i == 1) {
+				spinning.countDown();
+				spinner.spin(new AtomicInteger());
+				return i;
+			}
+			if (!spinning.await(20, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("spinner never started");
+			}
+			throw new IllegalStateException("fails while the other spins");
+		}, s -> s.workers(2)).shutdownTimeout(Duration.ofMillis(200)).build();
 
 		try {
 			assertThatThrownBy(() -> pipeline.run(range(1, 10))).isInstanceOf(PipelineFailedException.class);
@@ -1021,11 +967,13 @@ class FailureHandlingTests {
 		}
 		assertNoThreadsLeft(name);
 
-		// The item the stuck worker held was counted abandoned when the run gave up on it;
+		// The item the stuck worker held was counted abandoned when the run gave up on
+		// it;
 		// once the worker ends, the item must not also count as processed and completed.
 		PipelineSnapshot after = pipeline.snapshot();
 		assertStepAccounting(after.steps().stream().map(StepSnapshot::stats).toList());
-		assertThat(after.in()).isEqualTo(after.completed() + after.dropped() + after.deadLettered() + after.abandoned());
+		assertThat(after.in())
+			.isEqualTo(after.completed() + after.dropped() + after.deadLettered() + after.abandoned());
 	}
 
 	@Test
@@ -1033,23 +981,19 @@ class FailureHandlingTests {
 		IllegalStateException boom = new IllegalStateException("item 13 is cursed");
 		AtomicInteger callbacks = new AtomicInteger();
 		List<PipelineState> states = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-cont-fail")
-			.step("check", (Integer i) -> {
-				if (i == 13) {
-					throw boom;
-				}
-				return i;
-			})
-			.onError(ErrorPolicy.FAIL)
-			.listener(new PipelineListener() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fh-cont-fail").step("check", (Integer i) -> {
+			if (i == 13) {
+				throw boom;
+			}
+			return i;
+		}).onError(ErrorPolicy.FAIL).listener(new PipelineListener() {
 
-				@Override
-				public void stateChanged(String pipeline, PipelineState from, PipelineState to) {
-					states.add(to);
-				}
+			@Override
+			public void stateChanged(String pipeline, PipelineState from, PipelineState to) {
+				states.add(to);
+			}
 
-			})
-			.build();
+		}).build();
 
 		pipeline.start();
 		try {
@@ -1079,15 +1023,14 @@ class FailureHandlingTests {
 			assertThat(result.failure().getItemSummary()).isEqualTo("13");
 			assertThat(result.in()).isEqualTo(13);
 			assertThat(result.completed()).isEqualTo(12);
-			assertThat(result.in()).isEqualTo(
-					result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
+			assertThat(result.in())
+				.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 			assertStepAccounting(result.steps());
 			assertThat(pipeline.stop()).isSameAs(result);
 		}
 		// items 1 to 12 settled; the abandoned item 13 never calls back
 		assertThat(callbacks).hasValue(12);
-		assertThat(states).contains(PipelineState.RUNNING, PipelineState.FAILED)
-			.doesNotContain(PipelineState.STOPPED);
+		assertThat(states).contains(PipelineState.RUNNING, PipelineState.FAILED).doesNotContain(PipelineState.STOPPED);
 		assertNoThreadsLeft("fh-cont-fail");
 	}
 
@@ -1107,8 +1050,7 @@ class FailureHandlingTests {
 		pipeline.start();
 		try {
 			pipeline.input().put(1);
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> pipeline.snapshot().step("gate").workersBusy() == 1);
+			await().atMost(Duration.ofSeconds(10)).until(() -> pipeline.snapshot().step("gate").workersBusy() == 1);
 			pipeline.input().put(2);
 			assertThat(pipeline.input().offer(3, Duration.ofMillis(50))).as("input is full").isFalse();
 			AtomicReference<Throwable> putOutcome = new AtomicReference<>();

@@ -46,10 +46,10 @@ class IdleWorkersTests {
 		pipeline.start();
 
 		List<String> workers = workerNames(name);
-		assertThat(workers).containsExactlyInAnyOrder(worker(name, "a", 0), worker(name, "a", 1),
-				worker(name, "a", 2), worker(name, "explode", 0), worker(name, "explode", 1),
-				worker(name, "keep-positive", 0), worker(name, "keep-positive", 1), worker(name, "chunk", 0),
-				worker(name, "chunk", 1), worker(name, "flatten", 0), worker(name, "flatten", 1));
+		assertThat(workers).containsExactlyInAnyOrder(worker(name, "a", 0), worker(name, "a", 1), worker(name, "a", 2),
+				worker(name, "explode", 0), worker(name, "explode", 1), worker(name, "keep-positive", 0),
+				worker(name, "keep-positive", 1), worker(name, "chunk", 0), worker(name, "chunk", 1),
+				worker(name, "flatten", 0), worker(name, "flatten", 1));
 		assertWorkersStayParked(name, workers);
 
 		pipeline.stop(Duration.ofSeconds(10));
@@ -99,8 +99,8 @@ class IdleWorkersTests {
 			.build());
 		pipeline.start();
 		List<String> workers = workerNames(name);
-		assertThat(workers).containsExactlyInAnyOrder(worker(name, "a", 0), worker(name, "a", 1),
-				worker(name, "a", 2), worker(name, "b", 0), worker(name, "b", 1));
+		assertThat(workers).containsExactlyInAnyOrder(worker(name, "a", 0), worker(name, "a", 1), worker(name, "a", 2),
+				worker(name, "b", 0), worker(name, "b", 1));
 		assertThat(threadStates(name)).containsKey("paipa-" + name + "-progress");
 
 		for (int i = 0; i < 50; i++) {
@@ -138,8 +138,9 @@ class IdleWorkersTests {
 	}
 
 	/**
-	 * One-to-one, fan-out and stream steps (a chunk with a max-wait), several workers each:
-	 * a -> explode (fan-out, x -> x, -x) -> keep-positive -> chunk(10, 50 ms) -> flatten.
+	 * One-to-one, fan-out and stream steps (a chunk with a max-wait), several workers
+	 * each: a -> explode (fan-out, x -> x, -x) -> keep-positive -> chunk(10, 50 ms) ->
+	 * flatten.
 	 */
 	private static Pipeline<Integer> mixedPipeline(String name, Set<Integer> seen) {
 		return Pipeline.<Integer>builder(name)
@@ -170,8 +171,8 @@ class IdleWorkersTests {
 	}
 
 	/**
-	 * Waits until every worker is parked, then checks that they stay parked: a worker that
-	 * polls with a timeout shows up as TIMED_WAITING, one that spins as RUNNABLE.
+	 * Waits until every worker is parked, then checks that they stay parked: a worker
+	 * that polls with a timeout shows up as TIMED_WAITING, one that spins as RUNNABLE.
 	 */
 	private static void assertWorkersStayParked(String pipeline, List<String> workers) {
 		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertParked(pipeline, workers));
@@ -187,12 +188,14 @@ class IdleWorkersTests {
 		for (String worker : workers) {
 			workerStates.put(worker, states.get(worker));
 		}
-		assertThat(workerStates).as("worker thread states").allSatisfy((worker, state) -> assertThat(state)
-			.as(worker)
-			.isEqualTo(Thread.State.WAITING));
+		assertThat(workerStates).as("worker thread states")
+			.allSatisfy((worker, state) -> assertThat(state).as(worker).isEqualTo(Thread.State.WAITING));
 	}
 
-	/** The worker threads: named paipa-pipeline-step-index, not the source or progress thread. */
+	/**
+	 * The worker threads: named paipa-pipeline-step-index, not the source or progress
+	 * thread.
+	 */
 	private static List<String> workerNames(String pipeline) {
 		return threadStates(pipeline).keySet()
 			.stream()

@@ -49,8 +49,8 @@ class InlineParityTests {
 		for (int i = 0; i < threadedResult.steps().size(); i++) {
 			StepStats a = threadedResult.steps().get(i);
 			StepStats b = inlineResult.steps().get(i);
-			assertThat(List.of(b.in(), b.processed(), b.dropped(), b.retried(), b.failed(), b.deadLettered(),
-					b.emitted()))
+			assertThat(
+					List.of(b.in(), b.processed(), b.dropped(), b.retried(), b.failed(), b.deadLettered(), b.emitted()))
 				.as("step %s of %s", a.step(), shape)
 				.isEqualTo(List.of(a.in(), a.processed(), a.dropped(), a.retried(), a.failed(), a.deadLettered(),
 						a.emitted()));
@@ -82,7 +82,9 @@ class InlineParityTests {
 		}
 	}
 
-	/** What a run did, as seen by its dead-letter handler, its last step and its listener. */
+	/**
+	 * What a run did, as seen by its dead-letter handler, its last step and its listener.
+	 */
 	static final class Recorder implements PipelineListener {
 
 		final Collection<String> deadLetters = new ConcurrentLinkedQueue<>();
@@ -99,7 +101,9 @@ class InlineParityTests {
 
 		final AtomicInteger deadLetterCalls = new AtomicInteger();
 
-		/** The handler's attempts per step and item, so that failures can depend on them. */
+		/**
+		 * The handler's attempts per step and item, so that failures can depend on them.
+		 */
 		final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
 		@Override
@@ -136,10 +140,13 @@ class InlineParityTests {
 			List<String> kinds = new ArrayList<>();
 			List<Integer> workers = new ArrayList<>();
 			for (int i = 0; i < steps; i++) {
-				// under the fail policy the first step fails one item: it must call a handler
-				String kind = (fail && i == 0) ? "map" : List.of("map", "map", "drop", "fanOut", "chunk").get(random.nextInt(5));
+				// under the fail policy the first step fails one item: it must call a
+				// handler
+				String kind = (fail && i == 0) ? "map"
+						: List.of("map", "map", "drop", "fanOut", "chunk").get(random.nextInt(5));
 				kinds.add(kind);
-				// a chunk's lists depend on how its items are spread over workers: one worker
+				// a chunk's lists depend on how its items are spread over workers: one
+				// worker
 				workers.add(kind.equals("chunk") || fail ? 1 : 1 + random.nextInt(4));
 			}
 			return new Shape(seed, List.copyOf(kinds), List.copyOf(workers), 50 + random.nextInt(300),

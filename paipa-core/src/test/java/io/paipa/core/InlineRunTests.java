@@ -149,19 +149,16 @@ class InlineRunTests {
 	void inlineRetriesInPlace() {
 		Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
 		List<Integer> out = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("retry")
-			.step("flaky", (Integer x) -> {
-				int attempt = attempts.computeIfAbsent(x, (k) -> new AtomicInteger()).incrementAndGet();
-				if (attempt <= x % 3) {
-					throw new IllegalStateException("attempt " + attempt + " of " + x);
-				}
-				return x;
-			}, s -> s.retry(RetryPolicy.of(3, Duration.ZERO)))
-			.step("sink", (Integer x) -> {
-				out.add(x);
-				return x;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("retry").step("flaky", (Integer x) -> {
+			int attempt = attempts.computeIfAbsent(x, (k) -> new AtomicInteger()).incrementAndGet();
+			if (attempt <= x % 3) {
+				throw new IllegalStateException("attempt " + attempt + " of " + x);
+			}
+			return x;
+		}, s -> s.retry(RetryPolicy.of(3, Duration.ZERO))).step("sink", (Integer x) -> {
+			out.add(x);
+			return x;
+		}).build();
 
 		PipelineResult result = pipeline.runInline(range(0, 30));
 
@@ -179,22 +176,16 @@ class InlineRunTests {
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
 		List<Integer> out = new CopyOnWriteArrayList<>();
 		AtomicInteger calls = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("skip")
-			.step("picky", (Integer x) -> {
-				calls.incrementAndGet();
-				if (x % 10 == 0) {
-					throw new IllegalArgumentException("no multiples of ten: " + x);
-				}
-				return x;
-			})
-			.step("sink", (Integer x) -> {
-				out.add(x);
-				return x;
-			})
-			.onError(ErrorPolicy.SKIP)
-			.retry(RetryPolicy.of(2, Duration.ZERO))
-			.deadLetterHandler(letters::add)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("skip").step("picky", (Integer x) -> {
+			calls.incrementAndGet();
+			if (x % 10 == 0) {
+				throw new IllegalArgumentException("no multiples of ten: " + x);
+			}
+			return x;
+		}).step("sink", (Integer x) -> {
+			out.add(x);
+			return x;
+		}).onError(ErrorPolicy.SKIP).retry(RetryPolicy.of(2, Duration.ZERO)).deadLetterHandler(letters::add).build();
 
 		PipelineResult result = pipeline.runInline(range(1, 51));
 
@@ -258,15 +249,12 @@ class InlineRunTests {
 			}
 
 		};
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fail")
-			.step("boom", (Integer x) -> {
-				if (x == 7) {
-					throw boom;
-				}
-				return x;
-			})
-			.step("sink", sink)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("fail").step("boom", (Integer x) -> {
+			if (x == 7) {
+				throw boom;
+			}
+			return x;
+		}).step("sink", sink).build();
 
 		assertThatThrownBy(() -> pipeline.runInline(source)).isInstanceOfSatisfying(PipelineFailedException.class,
 				(ex) -> {
@@ -283,12 +271,10 @@ class InlineRunTests {
 	@Test
 	void inlineFailAfterRetriesCountsTheAttempts() {
 		AtomicInteger calls = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failretry")
-			.step("always", (Integer x) -> {
-				calls.incrementAndGet();
-				throw new IllegalStateException("never");
-			}, s -> s.retry(RetryPolicy.of(3, Duration.ofMillis(1))))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failretry").step("always", (Integer x) -> {
+			calls.incrementAndGet();
+			throw new IllegalStateException("never");
+		}, s -> s.retry(RetryPolicy.of(3, Duration.ofMillis(1)))).build();
 
 		assertThatThrownBy(() -> pipeline.runInline(List.of(1, 2))).isInstanceOf(PipelineFailedException.class)
 			.hasMessageContaining("after 3 attempt(s)");
@@ -299,22 +285,18 @@ class InlineRunTests {
 	void inlineStreamStepUnderSkipDeadLettersTheLastItemAndContinues() {
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
 		List<Integer> out = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamskip")
-			.<Integer>stream("s", (in, emitter) -> {
-				while (in.hasNext()) {
-					Integer item = in.next();
-					if (item == 4) {
-						throw new IllegalStateException("four");
-					}
-					emitter.emit(item);
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamskip").<Integer>stream("s", (in, emitter) -> {
+			while (in.hasNext()) {
+				Integer item = in.next();
+				if (item == 4) {
+					throw new IllegalStateException("four");
 				}
-			}, s -> s.onError(ErrorPolicy.SKIP))
-			.step("sink", (Integer x) -> {
-				out.add(x);
-				return x;
-			})
-			.deadLetterHandler(letters::add)
-			.build();
+				emitter.emit(item);
+			}
+		}, s -> s.onError(ErrorPolicy.SKIP)).step("sink", (Integer x) -> {
+			out.add(x);
+			return x;
+		}).deadLetterHandler(letters::add).build();
 
 		PipelineResult result = pipeline.runInline(range(1, 11));
 
@@ -335,41 +317,35 @@ class InlineRunTests {
 
 	@Test
 	void inlineStreamStepUnderFailThrows() {
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamfail")
-			.<Integer>stream("s", (in, emitter) -> {
-				while (in.hasNext()) {
-					Integer item = in.next();
-					if (item == 4) {
-						throw new IllegalStateException("four");
-					}
-					emitter.emit(item);
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamfail").<Integer>stream("s", (in, emitter) -> {
+			while (in.hasNext()) {
+				Integer item = in.next();
+				if (item == 4) {
+					throw new IllegalStateException("four");
 				}
-			})
-			.build();
+				emitter.emit(item);
+			}
+		}).build();
 
-		assertThatThrownBy(() -> pipeline.runInline(range(1, 11)))
-			.isInstanceOfSatisfying(PipelineFailedException.class, (ex) -> {
-				assertThat(ex.getStep()).isEqualTo("s");
-				assertThat(ex.getItemSummary()).isEqualTo("4");
-				assertThat(ex.getCause()).hasMessage("four");
-			});
+		assertThatThrownBy(() -> pipeline.runInline(range(1, 11))).isInstanceOfSatisfying(PipelineFailedException.class,
+				(ex) -> {
+					assertThat(ex.getStep()).isEqualTo("s");
+					assertThat(ex.getItemSummary()).isEqualTo("4");
+					assertThat(ex.getCause()).hasMessage("four");
+				});
 	}
 
 	@Test
 	void inlineRefusesTwoStreamStepsBesidesChunks() {
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("twostreams")
-			.<Integer>stream("first", (in, out) -> {
-				while (in.hasNext()) {
-					out.emit(in.next());
-				}
-			})
-			.stream("chunk", Steps.<Integer>chunk(3))
-			.<Integer>stream("second", (in, out) -> {
-				while (in.hasNext()) {
-					out.emit(in.next().size());
-				}
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("twostreams").<Integer>stream("first", (in, out) -> {
+			while (in.hasNext()) {
+				out.emit(in.next());
+			}
+		}).stream("chunk", Steps.<Integer>chunk(3)).<Integer>stream("second", (in, out) -> {
+			while (in.hasNext()) {
+				out.emit(in.next().size());
+			}
+		}).build();
 
 		assertThatThrownBy(() -> pipeline.runInline(range(0, 10))).isInstanceOf(UnsupportedOperationException.class)
 			.hasMessageContaining("twostreams")
@@ -408,25 +384,19 @@ class InlineRunTests {
 		Queue<Integer> inlineOut = new ConcurrentLinkedQueue<>();
 		AtomicInteger inlineCalls = new AtomicInteger();
 
-		PipelineResult threaded = Pipeline.<Integer>builder("nullsink")
-			.step("sink", (Integer x) -> {
-				threadedOut.add(x);
-				return null;
-			})
-			.build()
-			.run(range(0, 20));
+		PipelineResult threaded = Pipeline.<Integer>builder("nullsink").step("sink", (Integer x) -> {
+			threadedOut.add(x);
+			return null;
+		}).build().run(range(0, 20));
 		assertThat(threaded.completed()).isEqualTo(20);
 		assertThat(threaded.step("sink").dropped()).isZero();
 
 		// The last step's return value is ignored: every return, null or not, completes.
-		PipelineResult inline = Pipeline.<Integer>builder("nullsink")
-			.step("sink", (Integer x) -> {
-				inlineCalls.incrementAndGet();
-				inlineOut.add(x);
-				return null;
-			})
-			.build()
-			.runInline(range(0, 20));
+		PipelineResult inline = Pipeline.<Integer>builder("nullsink").step("sink", (Integer x) -> {
+			inlineCalls.incrementAndGet();
+			inlineOut.add(x);
+			return null;
+		}).build().runInline(range(0, 20));
 
 		assertThat(inlineCalls).as("the sink is called once per item").hasValue(20);
 		assertThat(inlineOut).containsExactlyElementsOf(threadedOut.stream().sorted().toList());
@@ -437,25 +407,21 @@ class InlineRunTests {
 
 	@Test
 	void inlineStreamHandlerThatReturnsWithoutReadingFailsLikeThreaded() {
-		Pipeline<Integer> threaded = Pipeline.<Integer>builder("lazy")
-			.<Integer>stream("lazy", (in, out) -> {
-			})
-			.build();
+		Pipeline<Integer> threaded = Pipeline.<Integer>builder("lazy").<Integer>stream("lazy", (in, out) -> {
+		}).build();
 		assertThatThrownBy(() -> threaded.run(range(0, 5))).isInstanceOf(PipelineFailedException.class)
 			.hasMessageContaining("returned without reading its input");
 
 		// Bounded so that the test ends whatever the engine does: after 1000 empty calls
 		// the handler gives in and reads everything.
 		AtomicInteger calls = new AtomicInteger();
-		Pipeline<Integer> inline = Pipeline.<Integer>builder("lazy")
-			.<Integer>stream("lazy", (in, out) -> {
-				if (calls.incrementAndGet() > 1000) {
-					while (in.hasNext()) {
-						out.emit(in.next());
-					}
+		Pipeline<Integer> inline = Pipeline.<Integer>builder("lazy").<Integer>stream("lazy", (in, out) -> {
+			if (calls.incrementAndGet() > 1000) {
+				while (in.hasNext()) {
+					out.emit(in.next());
 				}
-			})
-			.build();
+			}
+		}).build();
 		assertThatThrownBy(() -> inline.runInline(range(0, 5)))
 			.as("runInline with a stream handler that returns without reading (called %s times)", calls)
 			.isInstanceOf(PipelineFailedException.class)

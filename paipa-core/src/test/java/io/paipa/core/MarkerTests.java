@@ -61,15 +61,13 @@ class MarkerTests {
 	void aCheckpointCallsBackOnlyOnceEverythingPutBeforeItLeftTheLastStep() throws Exception {
 		Set<Integer> stored = ConcurrentHashMap.newKeySet();
 		ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-checkpoint")
-			.step("parse", (Integer x) -> {
-				jitter();
-				return x;
-			}, (s) -> s.workers(4).queueCapacity(8))
-			.fanOut("twice", (Integer x, Emitter<Integer> out) -> {
-				out.emit(x * 2);
-				out.emit(x * 2 + 1);
-			}, (s) -> s.workers(3))
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-checkpoint").step("parse", (Integer x) -> {
+			jitter();
+			return x;
+		}, (s) -> s.workers(4).queueCapacity(8)).fanOut("twice", (Integer x, Emitter<Integer> out) -> {
+			out.emit(x * 2);
+			out.emit(x * 2 + 1);
+		}, (s) -> s.workers(3))
 			.stream("batch", Steps.<Integer>chunk(7), (s) -> s.workers(2))
 			.step("store", (List<Integer> chunk) -> {
 				jitter();
@@ -110,27 +108,24 @@ class MarkerTests {
 	@Test
 	void aMarkerIsABarrierAcrossTheWorkersOfAStep() throws Exception {
 		List<Object> seenByLast = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-barrier")
-			.step("spread", (Integer x) -> {
-				jitter();
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-barrier").step("spread", (Integer x) -> {
+			jitter();
+			return x;
+		}, (s) -> s.workers(6).queueCapacity(4)).step("last", new StepHandler<Integer, Integer>() {
+
+			@Override
+			public Integer process(Integer x) {
+				seenByLast.add(x);
 				return x;
-			}, (s) -> s.workers(6).queueCapacity(4))
-			.step("last", new StepHandler<Integer, Integer>() {
+			}
 
-				@Override
-				public Integer process(Integer x) {
-					seenByLast.add(x);
-					return x;
-				}
+			@Override
+			public void onMarker(Object marker, MarkerEmitter<Integer> out) {
+				seenByLast.add(marker);
+				out.passOn(marker);
+			}
 
-				@Override
-				public void onMarker(Object marker, MarkerEmitter<Integer> out) {
-					seenByLast.add(marker);
-					out.passOn(marker);
-				}
-
-			}, (s) -> s.workers(3))
-			.build());
+		}, (s) -> s.workers(3)).build());
 		CountDownLatch passed = new CountDownLatch(3);
 		for (int m = 0; m < 3; m++) {
 			for (int i = 0; i < 200; i++) {
@@ -201,39 +196,37 @@ class MarkerTests {
 	@Test
 	void onMarkerMayEmitItemsAndPassAnotherMarkerOn() throws Exception {
 		List<Object> seen = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-hook")
-			.step("count", new StepHandler<Integer, Integer>() {
+		Pipeline<Integer> pipeline = start(
+				Pipeline.<Integer>builder("mk-hook").step("count", new StepHandler<Integer, Integer>() {
 
-				private final AtomicInteger count = new AtomicInteger();
+					private final AtomicInteger count = new AtomicInteger();
 
-				@Override
-				public Integer process(Integer x) {
-					this.count.incrementAndGet();
-					return x;
-				}
+					@Override
+					public Integer process(Integer x) {
+						this.count.incrementAndGet();
+						return x;
+					}
 
-				@Override
-				public void onMarker(Object marker, MarkerEmitter<Integer> out) {
-					out.emit(-this.count.getAndSet(0));
-					out.passOn("after " + marker);
-				}
+					@Override
+					public void onMarker(Object marker, MarkerEmitter<Integer> out) {
+						out.emit(-this.count.getAndSet(0));
+						out.passOn("after " + marker);
+					}
 
-			})
-			.step("last", new StepHandler<Integer, Integer>() {
+				}).step("last", new StepHandler<Integer, Integer>() {
 
-				@Override
-				public Integer process(Integer x) {
-					seen.add(x);
-					return x;
-				}
+					@Override
+					public Integer process(Integer x) {
+						seen.add(x);
+						return x;
+					}
 
-				@Override
-				public void onMarker(Object marker, MarkerEmitter<Integer> out) {
-					seen.add(marker);
-				}
+					@Override
+					public void onMarker(Object marker, MarkerEmitter<Integer> out) {
+						seen.add(marker);
+					}
 
-			})
-			.build());
+				}).build());
 		pipeline.input().put(1);
 		pipeline.input().put(2);
 		AtomicInteger callbacks = new AtomicInteger();
@@ -248,8 +241,8 @@ class MarkerTests {
 
 	@Test
 	void aMarkerWhoseHookThrowsIsPassedOnAllTheSame() throws Exception {
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("mk-throws").step("bad",
-				new StepHandler<Integer, Integer>() {
+		Pipeline<Integer> pipeline = start(
+				Pipeline.<Integer>builder("mk-throws").step("bad", new StepHandler<Integer, Integer>() {
 
 					@Override
 					public Integer process(Integer x) {
@@ -261,9 +254,7 @@ class MarkerTests {
 						throw new IllegalStateException("no markers here");
 					}
 
-				})
-			.step("last", (Integer x) -> x)
-			.build());
+				}).step("last", (Integer x) -> x).build());
 		CountDownLatch passed = new CountDownLatch(1);
 		pipeline.input().putMarker("m", passed::countDown);
 		assertThat(passed.await(20, TimeUnit.SECONDS)).isTrue();
@@ -285,14 +276,16 @@ class MarkerTests {
 			.boxed()
 			.flatMap((file) -> Stream.concat(IntStream.range(0, 50).mapToObj((line) -> "f" + file + "-" + line),
 					Stream.of(Marker.of("end of f" + file, () -> {
-						boolean complete = IntStream.range(0, 50).allMatch((l) -> stored.contains("F" + file + "-" + l));
+						boolean complete = IntStream.range(0, 50)
+							.allMatch((l) -> stored.contains("F" + file + "-" + l));
 						events.add("f" + file + (complete ? " stored" : " INCOMPLETE"));
 					}))));
 		PipelineResult result = pipeline.runWithMarkers(files);
 		assertThat(events).containsExactly("f0 stored", "f1 stored", "f2 stored", "f3 stored", "f4 stored");
 		assertThat(result.in()).isEqualTo(250);
 
-		// a queue of the pipeline's items may hold markers too, where its element type allows
+		// a queue of the pipeline's items may hold markers too, where its element type
+		// allows
 		LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
 		this.started.add(pipeline);
 		pipeline.start(castTo(queue));
@@ -352,8 +345,8 @@ class MarkerTests {
 		List<Object> source = List.of(1, 2, 3, Marker.of("m1"), 4, 5, Marker.of("m2"));
 		markedChunks(threaded).runWithMarkers(source);
 		markedChunks(inline).runInline(castTo(source));
-		assertThat(inline).containsExactlyElementsOf(threaded).containsExactly(List.of(1, 2, 3), "m1", List.of(4, 5),
-				"m2");
+		assertThat(inline).containsExactlyElementsOf(threaded)
+			.containsExactly(List.of(1, 2, 3), "m1", List.of(4, 5), "m2");
 	}
 
 	@SuppressWarnings("unchecked")

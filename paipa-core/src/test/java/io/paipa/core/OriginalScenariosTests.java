@@ -96,25 +96,21 @@ class OriginalScenariosTests {
 		AtomicBoolean failing = new AtomicBoolean(true);
 		List<Exception> thrown = new CopyOnWriteArrayList<>();
 		Set<Thread> workerThreads = ConcurrentHashMap.newKeySet();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("orig-always-fails")
-			.step("parse", (Integer i) -> {
-				workerThreads.add(Thread.currentThread());
-				return i;
-			}, s -> s.workers(3))
-			.step("broken", (Integer i) -> {
-				workerThreads.add(Thread.currentThread());
-				if (failing.get()) {
-					IllegalArgumentException ex = new IllegalArgumentException("cannot handle " + i);
-					thrown.add(ex);
-					throw ex;
-				}
-				return i * 2;
-			}, s -> s.workers(2))
-			.step("sink", (Integer i) -> {
-				workerThreads.add(Thread.currentThread());
-				return i;
-			}, s -> s.workers(2))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("orig-always-fails").step("parse", (Integer i) -> {
+			workerThreads.add(Thread.currentThread());
+			return i;
+		}, s -> s.workers(3)).step("broken", (Integer i) -> {
+			workerThreads.add(Thread.currentThread());
+			if (failing.get()) {
+				IllegalArgumentException ex = new IllegalArgumentException("cannot handle " + i);
+				thrown.add(ex);
+				throw ex;
+			}
+			return i * 2;
+		}, s -> s.workers(2)).step("sink", (Integer i) -> {
+			workerThreads.add(Thread.currentThread());
+			return i;
+		}, s -> s.workers(2)).build();
 
 		List<Integer> source = IntStream.rangeClosed(1, 10_000).boxed().toList();
 		PipelineFailedException failure = catchThrowableOfType(PipelineFailedException.class,
@@ -139,7 +135,8 @@ class OriginalScenariosTests {
 			.untilAsserted(() -> assertThat(workerThreads).noneMatch(Thread::isAlive));
 		assertNoThreadsLeft("orig-always-fails");
 
-		// The accounting of the failed run, read through the pipeline once run() has thrown.
+		// The accounting of the failed run, read through the pipeline once run() has
+		// thrown.
 		PipelineSnapshot afterFailure = pipeline.snapshot();
 		assertThat(afterFailure.state()).isEqualTo(PipelineState.FAILED);
 		assertThat(afterFailure.steps()).allSatisfy(step -> {
@@ -220,14 +217,16 @@ class OriginalScenariosTests {
 		assertNoThreadsLeft("orig-stream-endless");
 
 		PipelineSnapshot snapshot = pipeline.snapshot();
-		// outputs still buffered or queued at the failure are abandoned, so at most 1,000 completed
+		// outputs still buffered or queued at the failure are abandoned, so at most 1,000
+		// completed
 		assertThat(snapshot.completed()).isLessThanOrEqualTo(1000);
 		assertThat(snapshot.step("window").stats().processed()).isEqualTo(1000);
 		assertThat(snapshot.step("window").stats().failed()).isEqualTo(1);
-		// the window emits each item it took once, so the pipeline's items are still one-to-one
+		// the window emits each item it took once, so the pipeline's items are still
+		// one-to-one
 		assertThat(snapshot.step("window").stats().emitted()).isEqualTo(1000);
-		assertThat(snapshot.in()).isEqualTo(
-				snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
+		assertThat(snapshot.in())
+			.isEqualTo(snapshot.completed() + snapshot.dropped() + snapshot.deadLettered() + snapshot.abandoned());
 		assertStepAccounting(snapshot.steps().stream().map(StepSnapshot::stats).toList());
 		assertThat(snapshot.in()).isEqualTo(pulled.get());
 	}

@@ -75,14 +75,13 @@ class OutageTests {
 		Set<Integer> stored = ConcurrentHashMap.newKeySet();
 		ConcurrentLinkedQueue<Object> deadLettered = new ConcurrentLinkedQueue<>();
 		Events events = new Events();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-db")
-			.step("store", (Integer x) -> {
-				if (down.get()) {
-					throw new IllegalStateException("database down");
-				}
-				stored.add(x);
-				return x;
-			}, (s) -> s.outage(FAST))
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-db").step("store", (Integer x) -> {
+			if (down.get()) {
+				throw new IllegalStateException("database down");
+			}
+			stored.add(x);
+			return x;
+		}, (s) -> s.outage(FAST))
 			.deadLetterHandler((letter) -> deadLettered.add(letter.item()))
 			.listener(events)
 			.build());
@@ -90,7 +89,8 @@ class OutageTests {
 		List<Integer> accepted = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 			accepted.add(item);
 		}
 		await().atMost(AWAIT).until(() -> pipeline.snapshot().step("store").inOutage());
@@ -121,23 +121,24 @@ class OutageTests {
 		Set<Integer> stored = ConcurrentHashMap.newKeySet();
 		CountDownLatch otherInHand = new CountDownLatch(1);
 		Events events = new Events();
-		// a single failure is taken for an outage here, but the other worker's success ends it:
-		// item 7 fails only once item 8 is in the other worker's hands, and item 8 goes through
+		// a single failure is taken for an outage here, but the other worker's success
+		// ends it:
+		// item 7 fails only once item 8 is in the other worker's hands, and item 8 goes
+		// through
 		// only once the outage began
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-poison")
-			.step("store", (Integer x) -> {
-				if (x == 7) {
-					assertThat(otherInHand.await(20, TimeUnit.SECONDS)).isTrue();
-					throw new IllegalArgumentException("bad item 7");
-				}
-				if (x == 8) {
-					otherInHand.countDown();
-					await().atMost(AWAIT).until(() -> events.events.stream().anyMatch((e) -> e.startsWith("started")));
-				}
-				stored.add(x);
-				return x;
-			}, (s) -> s.workers(2).outage(OutagePolicy.afterFailures(1)
-				.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20))))
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-poison").step("store", (Integer x) -> {
+			if (x == 7) {
+				assertThat(otherInHand.await(20, TimeUnit.SECONDS)).isTrue();
+				throw new IllegalArgumentException("bad item 7");
+			}
+			if (x == 8) {
+				otherInHand.countDown();
+				await().atMost(AWAIT).until(() -> events.events.stream().anyMatch((e) -> e.startsWith("started")));
+			}
+			stored.add(x);
+			return x;
+		}, (s) -> s.workers(2)
+			.outage(OutagePolicy.afterFailures(1).withBackoff(Duration.ofMillis(5), Duration.ofMillis(20))))
 			.deadLetterHandler((letter) -> deadLettered.add(letter.item()))
 			.listener(events)
 			.build());
@@ -159,10 +160,9 @@ class OutageTests {
 	void aStopDuringAnOutageReturnsInTimeAndDeadLettersTheHeldItem() throws Exception {
 		String name = "out-stop";
 		ConcurrentLinkedQueue<DeadLetter> letters = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder(name)
-			.step("store", (Integer x) -> {
-				throw new IllegalStateException("database down");
-			}, (s) -> s.outage(OutagePolicy.afterFailures(1).withBackoff(Duration.ofMillis(50), Duration.ofSeconds(30))))
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder(name).step("store", (Integer x) -> {
+			throw new IllegalStateException("database down");
+		}, (s) -> s.outage(OutagePolicy.afterFailures(1).withBackoff(Duration.ofMillis(50), Duration.ofSeconds(30))))
 			.deadLetterHandler(letters::add)
 			.build());
 		pipeline.input().put(1);
@@ -194,13 +194,12 @@ class OutageTests {
 	void aDeadLetterHandlerThatFailsIsAnOutageUntilItTakesTheLetter() throws Exception {
 		AtomicBoolean storeDown = new AtomicBoolean(true);
 		ConcurrentLinkedQueue<Object> taken = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-dead-letters")
-			.step("parse", (Integer x) -> {
-				if (x % 2 == 0) {
-					throw new IllegalArgumentException("odd numbers only");
-				}
-				return x;
-			})
+		Pipeline<Integer> pipeline = start(Pipeline.<Integer>builder("out-dead-letters").step("parse", (Integer x) -> {
+			if (x % 2 == 0) {
+				throw new IllegalArgumentException("odd numbers only");
+			}
+			return x;
+		})
 			.outage(OutagePolicy.off().withBackoff(Duration.ofMillis(5), Duration.ofMillis(20)))
 			.deadLetterHandler((letter) -> {
 				if (storeDown.get()) {
@@ -313,7 +312,8 @@ class OutageTests {
 		assertThat(pipeline.input().offer(sixty, Duration.ofMillis(100))).as("160 > 100").isFalse();
 		assertThat(pipeline.input().offer("x".repeat(40), Duration.ofSeconds(5))).as("exactly 100").isTrue();
 		release.countDown();
-		// once the step is done with them, a single item heavier than the bound goes in alone
+		// once the step is done with them, a single item heavier than the bound goes in
+		// alone
 		assertThat(pipeline.input().offer("y".repeat(500), Duration.ofSeconds(10))).isTrue();
 		assertThat(pipeline.stop(Duration.ofSeconds(10)).completed()).isEqualTo(3);
 	}
@@ -335,7 +335,10 @@ class OutageTests {
 				throw new IllegalStateException("down");
 			}
 			return x;
-		}).onError(ErrorPolicy.SKIP).outage(FAST).deadLetterHandler((letter) -> events.add("dead " + letter.item()))
+		})
+			.onError(ErrorPolicy.SKIP)
+			.outage(FAST)
+			.deadLetterHandler((letter) -> events.add("dead " + letter.item()))
 			.listener(new PipelineListener() {
 
 				@Override

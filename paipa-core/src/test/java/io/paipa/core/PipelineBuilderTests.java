@@ -54,8 +54,8 @@ class PipelineBuilderTests {
 		assertThatThrownBy(() -> Pipeline.<Integer>builder("p").step("x", identity(), s -> s.workers(0)))
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessage("Step 'x': workers must be at least 1 but was 0");
-		assertThatThrownBy(() -> Pipeline.<List<Integer>>builder("p")
-			.fanOut("f", Steps.<Integer>flatten(), s -> s.workers(-2)))
+		assertThatThrownBy(
+				() -> Pipeline.<List<Integer>>builder("p").fanOut("f", Steps.<Integer>flatten(), s -> s.workers(-2)))
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessage("Step 'f': workers must be at least 1 but was -2");
 		assertThatThrownBy(() -> Pipeline.<Integer>builder("p").stream("c", Steps.<Integer>chunk(2), s -> s.workers(0)))
@@ -151,13 +151,13 @@ class PipelineBuilderTests {
 	@Test
 	void virtualThreadsAreRejectedBeforeJava21() {
 		assumeThat(Runtime.version().feature()).isLessThan(21);
-		assertThatThrownBy(
-				() -> Pipeline.<Integer>builder("p").step("io", identity(), s -> s.virtualThreads(true)))
+		assertThatThrownBy(() -> Pipeline.<Integer>builder("p").step("io", identity(), s -> s.virtualThreads(true)))
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessage("Step 'io': virtual threads need Java 21 or later, but this is Java "
 					+ Runtime.version().feature() + "; run on a newer Java or turn virtual threads off");
 		// turning them off is fine
-		assertThat(Pipeline.<Integer>builder("p").step("io", identity(), s -> s.virtualThreads(false))
+		assertThat(Pipeline.<Integer>builder("p")
+			.step("io", identity(), s -> s.virtualThreads(false))
 			.build()
 			.run(range(0, 3))
 			.completed()).isEqualTo(3);
@@ -168,13 +168,11 @@ class PipelineBuilderTests {
 		assumeThat(Runtime.version().feature()).isGreaterThanOrEqualTo(21);
 		Method isVirtual = Thread.class.getMethod("isVirtual");
 		Queue<String> seen = new ConcurrentLinkedQueue<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("vt")
-			.step("io", (Integer x) -> {
-				Thread thread = Thread.currentThread();
-				seen.add(thread.getName() + ":" + isVirtual.invoke(thread));
-				return x;
-			}, s -> s.workers(4).virtualThreads(true))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("vt").step("io", (Integer x) -> {
+			Thread thread = Thread.currentThread();
+			seen.add(thread.getName() + ":" + isVirtual.invoke(thread));
+			return x;
+		}, s -> s.workers(4).virtualThreads(true)).build();
 
 		PipelineResult result = pipeline.run(range(0, 100));
 
@@ -206,7 +204,8 @@ class PipelineBuilderTests {
 		assertThat(pipeline.state()).isEqualTo(PipelineState.NEW);
 		assertThat(pipeline.isRunning()).isFalse();
 		assertThat(pipeline.toString()).isEqualTo("Pipeline 'named' [a, b, c]");
-		assertThatThrownBy(pipeline::stop).isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
+		assertThatThrownBy(pipeline::stop).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("not started");
 	}
 
 	// ---- running more than once
@@ -252,14 +251,12 @@ class PipelineBuilderTests {
 	@Test
 	void pipelineRunsAgainAfterAFailedRunAndSwitchesModes() throws Exception {
 		AtomicBoolean failNext = new AtomicBoolean(true);
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("modes")
-			.step("maybe", (Integer x) -> {
-				if (x == 2 && failNext.getAndSet(false)) {
-					throw new IllegalStateException("first time");
-				}
-				return x;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("modes").step("maybe", (Integer x) -> {
+			if (x == 2 && failNext.getAndSet(false)) {
+				throw new IllegalStateException("first time");
+			}
+			return x;
+		}).build();
 
 		assertThatThrownBy(() -> pipeline.run(range(0, 5))).isInstanceOf(PipelineFailedException.class);
 		assertThat(pipeline.state()).isEqualTo(PipelineState.FAILED);
@@ -281,13 +278,11 @@ class PipelineBuilderTests {
 	void secondConcurrentRunIsRefused() throws Exception {
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("busy")
-			.step("wait", (Integer x) -> {
-				entered.countDown();
-				assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
-				return x;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("busy").step("wait", (Integer x) -> {
+			entered.countDown();
+			assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+			return x;
+		}).build();
 		Future<PipelineResult> first = this.executor.submit(() -> pipeline.run(range(0, 3)));
 		try {
 			assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
@@ -328,11 +323,9 @@ class PipelineBuilderTests {
 	@Test
 	void runOfAStreamClosesTheStreamWhenTheRunFails() {
 		AtomicInteger closed = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamfail")
-			.step("x", (Integer x) -> {
-				throw new IllegalStateException("no");
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("streamfail").step("x", (Integer x) -> {
+			throw new IllegalStateException("no");
+		}).build();
 
 		assertThatThrownBy(() -> pipeline.run(Stream.of(1, 2, 3).onClose(closed::incrementAndGet)))
 			.isInstanceOf(PipelineFailedException.class);

@@ -30,16 +30,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * step, value): the expected outputs, drops, dead letters, retries and per-step counts
  * are computed up front and compared with what the threaded engine did.
  *
- * <p>Even seeds run in batch mode with one-to-one steps only, so the pipeline-wide
- * identity {@code in == completed + dropped + deadLettered} must hold. Odd seeds run in
- * continuous mode, also with fan-out and chunk/flatten steps, fed through
- * {@code input().put(item, callback)}: every callback must fire exactly once; every
- * third of those also rescales random steps while items flow.
+ * <p>
+ * Even seeds run in batch mode with one-to-one steps only, so the pipeline-wide identity
+ * {@code in == completed + dropped + deadLettered} must hold. Odd seeds run in continuous
+ * mode, also with fan-out and chunk/flatten steps, fed through
+ * {@code input().put(item, callback)}: every callback must fire exactly once; every third
+ * of those also rescales random steps while items flow.
  */
 @Timeout(120)
 class RandomAccountingTests {
 
-	/** Seeds run by default; {@code -Dpaipa.random.seeds=N -Dpaipa.random.firstSeed=S} runs others. */
+	/**
+	 * Seeds run by default; {@code -Dpaipa.random.seeds=N -Dpaipa.random.firstSeed=S}
+	 * runs others.
+	 */
 	private static final int SEEDS = Integer.getInteger("paipa.random.seeds", 40);
 
 	private static final long FIRST_SEED = Long.getLong("paipa.random.firstSeed", 0L);
@@ -49,13 +53,18 @@ class RandomAccountingTests {
 		/** One-to-one, {@code 3v + 1}, dropping some items. */
 		MAP,
 
-		/** One-to-one, {@code 3v + 2}, failing some attempts; retried, then dead-lettered. */
+		/**
+		 * One-to-one, {@code 3v + 2}, failing some attempts; retried, then dead-lettered.
+		 */
 		FAILING,
 
 		/** Zero to three outputs {@code 4v + j}. */
 		FAN_OUT,
 
-		/** {@code Steps.chunk(n)} then {@code Steps.flatten()}: the identity on the multiset. */
+		/**
+		 * {@code Steps.chunk(n)} then {@code Steps.flatten()}: the identity on the
+		 * multiset.
+		 */
 		CHUNK
 
 	}
@@ -96,7 +105,10 @@ class RandomAccountingTests {
 
 		long deadLettered;
 
-		/** in, processed, dropped, deadLettered, retried, failed, emitted; -1 when not determined. */
+		/**
+		 * in, processed, dropped, deadLettered, retried, failed, emitted; -1 when not
+		 * determined.
+		 */
 		long[] step(String name) {
 			return this.steps.computeIfAbsent(name, (k) -> new long[7]);
 		}
@@ -125,7 +137,10 @@ class RandomAccountingTests {
 		return pct(seed, step.position(), value, 1) < step.dropRate();
 	}
 
-	/** How many attempts at {@code value} fail in a FAILING step (never succeeds: MAX_VALUE). */
+	/**
+	 * How many attempts at {@code value} fail in a FAILING step (never succeeds:
+	 * MAX_VALUE).
+	 */
 	static int failingAttempts(long seed, StepPlan step, long value) {
 		int p = pct(seed, step.position(), value, 2);
 		if (p < step.permanentRate()) {
@@ -262,7 +277,8 @@ class RandomAccountingTests {
 	// ---- the pipeline
 
 	@SuppressWarnings("unchecked")
-	static Pipeline<Long> build(Plan plan, Map<Long, AtomicInteger> seen, ConcurrentLinkedQueue<DeadLetter> deadLetters) {
+	static Pipeline<Long> build(Plan plan, Map<Long, AtomicInteger> seen,
+			ConcurrentLinkedQueue<DeadLetter> deadLetters) {
 		long seed = plan.seed();
 		Pipeline.Builder<Long, Object> builder = (Pipeline.Builder<Long, Object>) (Pipeline.Builder<Long, ?>) Pipeline
 			.<Long>builder(plan.name());

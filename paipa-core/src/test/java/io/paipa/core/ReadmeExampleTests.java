@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class ReadmeExampleTests {
 
-	private static final Pattern EXAMPLE = Pattern
-		.compile("<!-- core-example[^>]*-->\\s*```java\\n(.*?)```", Pattern.DOTALL);
+	private static final Pattern EXAMPLE = Pattern.compile("<!-- core-example[^>]*-->\\s*```java\\n(.*?)```",
+			Pattern.DOTALL);
 
 	@Test
 	void readmeCoreExampleCompilesAndRuns(@TempDir Path dir) throws Exception {
@@ -46,8 +46,7 @@ class ReadmeExampleTests {
 		String classpath = Paths.get(Pipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())
 			.toString();
 		ByteArrayOutputStream errors = new ByteArrayOutputStream();
-		int status = compiler.run(null, null, errors, "-d", dir.toString(), "-classpath", classpath,
-				file.toString());
+		int status = compiler.run(null, null, errors, "-d", dir.toString(), "-classpath", classpath, file.toString());
 		assertThat(status).as("javac output: %s", errors).isZero();
 
 		PrintStream originalOut = System.out;

@@ -59,7 +59,9 @@ class ScalingTests {
 	}
 
 	private static long liveThreads(String prefix) {
-		return Thread.getAllStackTraces().keySet().stream()
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
 			.filter((thread) -> thread.isAlive() && thread.getName().startsWith(prefix))
 			.count();
 	}
@@ -287,7 +289,8 @@ class ScalingTests {
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("scale-race")
 			.step("work", handler, s -> s.workers(2))
 			.build();
-		// scale to the count the step already has, over and over: it must never start a worker
+		// scale to the count the step already has, over and over: it must never start a
+		// worker
 		AtomicBoolean hammering = new AtomicBoolean(true);
 		Thread hammer = new Thread(() -> {
 			while (hammering.get()) {
@@ -355,7 +358,8 @@ class ScalingTests {
 		// before leaving, without the pipeline stopping
 		assertThat(returned).hasSize(3);
 		Set<Integer> left = Set.copyOf(returned);
-		List<Integer> heldByLeavers = consumedBy.entrySet().stream()
+		List<Integer> heldByLeavers = consumedBy.entrySet()
+			.stream()
 			.filter((entry) -> left.contains(entry.getValue()))
 			.map(Map.Entry::getKey)
 			.toList();
@@ -411,23 +415,20 @@ class ScalingTests {
 			}
 
 		};
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("scale-batch")
-			.step("middle", (Integer x) -> {
-				if (x == gateItem) {
-					gateEntered.countDown();
-					if (!openGate.await(30, TimeUnit.SECONDS)) {
-						throw new IllegalStateException("gate never opened");
-					}
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("scale-batch").step("middle", (Integer x) -> {
+			if (x == gateItem) {
+				gateEntered.countDown();
+				if (!openGate.await(30, TimeUnit.SECONDS)) {
+					throw new IllegalStateException("gate never opened");
 				}
-				LockSupport.parkNanos(100_000);
-				return x;
-			}, s -> s.queueCapacity(16))
-			.step("last", (Integer x) -> {
-				record(seen, x);
-				lastCount.incrementAndGet();
-				return x;
-			}, s -> s.queueCapacity(16))
-			.build();
+			}
+			LockSupport.parkNanos(100_000);
+			return x;
+		}, s -> s.queueCapacity(16)).step("last", (Integer x) -> {
+			record(seen, x);
+			lastCount.incrementAndGet();
+			return x;
+		}, s -> s.queueCapacity(16)).build();
 		ConcurrentLinkedQueue<Throwable> scalerFailures = new ConcurrentLinkedQueue<>();
 		AtomicReference<PipelineResult> resultRef = new AtomicReference<>();
 		Thread runner = new Thread(() -> {
@@ -474,7 +475,10 @@ class ScalingTests {
 		assertThat(pipeline.snapshot().step("middle").workersConfigured()).isEqualTo(3);
 	}
 
-	/** A chunk step that records which worker consumed each item, and which workers returned. */
+	/**
+	 * A chunk step that records which worker consumed each item, and which workers
+	 * returned.
+	 */
 	private static final class RecordingChunk implements StreamHandler<Integer, List<Integer>> {
 
 		private final StreamHandler<Integer, List<Integer>> chunk;

@@ -36,7 +36,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class ShutdownTests {
 
-	/** Wide bound for "stop did not hang": the timeout plus the grace plus a loaded machine. */
+	/**
+	 * Wide bound for "stop did not hang": the timeout plus the grace plus a loaded
+	 * machine.
+	 */
 	private static final Duration NO_HANG = Duration.ofSeconds(10);
 
 	private final List<Runnable> cleanups = new ArrayList<>();
@@ -120,8 +123,8 @@ class ShutdownTests {
 		assertThat(result.stuckWorkers()).isEmpty();
 		assertThat(result.dropped()).isEqualTo(dropped.size());
 		assertThat(result.completed()).isEqualTo(accepted.size() - dropped.size());
-		assertThat(accepted.size()).isEqualTo(
-				result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
+		assertThat(accepted.size())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		assertThat(duplicates).hasValue(0);
 		Set<Long> expected = new HashSet<>(accepted);
 		expected.removeAll(dropped);
@@ -141,10 +144,7 @@ class ShutdownTests {
 		for (int round = 0; round < 300; round++) {
 			AtomicLong accepted = new AtomicLong();
 			CountDownLatch running = new CountDownLatch(1);
-			Pipeline<Long> pipeline = Pipeline.<Long>builder(name)
-				.queueCapacity(4)
-				.step("id", (Long x) -> x)
-				.build();
+			Pipeline<Long> pipeline = Pipeline.<Long>builder(name).queueCapacity(4).step("id", (Long x) -> x).build();
 			this.cleanups.add(() -> stopQuietly(pipeline));
 			pipeline.start();
 			List<Thread> producers = new ArrayList<>();
@@ -203,8 +203,9 @@ class ShutdownTests {
 		pipeline.start();
 		for (int i = 0; i < items; i++) {
 			int item = i;
-			assertThat(pipeline.input().offer(item, Duration.ofSeconds(20),
-					() -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet()))
+			assertThat(pipeline.input()
+				.offer(item, Duration.ofSeconds(20),
+						() -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet()))
 				.isTrue();
 		}
 		assertThat(completed.size()).isLessThan(items / 2);
@@ -220,8 +221,8 @@ class ShutdownTests {
 		assertThat(result.abandoned()).isZero();
 		assertThat(result.stuckWorkers()).isEmpty();
 		assertThat(result.completed()).isEqualTo(completed.size());
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered()
-				+ result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		assertThat(deadLetters).allSatisfy((letter) -> {
 			assertThat(letter.pipeline()).isEqualTo(name);
 			assertThat(letter.cause()).isInstanceOf(PipelineClosedException.class);
@@ -287,8 +288,8 @@ class ShutdownTests {
 		assertThat(result.step("spin").abandoned()).isEqualTo(1);
 		assertThat(result.abandoned()).isEqualTo(1);
 		assertThat(result.deadLettered()).isEqualTo(4);
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered()
-				+ result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		assertThat(deadLetters).extracting(DeadLetter::item).containsExactlyInAnyOrder(2, 3, 4, 5);
 		assertThat(deadLetters).allSatisfy((letter) -> {
 			assertThat(letter.step()).isEqualTo("spin");
@@ -311,23 +312,21 @@ class ShutdownTests {
 		this.cleanups.add(() -> spin.set(false));
 		CountDownLatch spinning = new CountDownLatch(1);
 		Map<Integer, AtomicInteger> callbacks = new ConcurrentHashMap<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name)
-			.deadLetterHandler((letter) -> {
-			})
-			.step("spin", (Integer x) -> {
-				if (x == 1) {
-					spinning.countDown();
-					while (spin.get()) {
-						Thread.onSpinWait();
-					}
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder(name).deadLetterHandler((letter) -> {
+		}).step("spin", (Integer x) -> {
+			if (x == 1) {
+				spinning.countDown();
+				while (spin.get()) {
+					Thread.onSpinWait();
 				}
-				return x;
-			})
-			.build();
+			}
+			return x;
+		}).build();
 		pipeline.start();
 		for (int i = 1; i <= 3; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 			if (i == 1) {
 				assertThat(spinning.await(10, TimeUnit.SECONDS)).isTrue();
 			}
@@ -374,7 +373,8 @@ class ShutdownTests {
 
 		stuck.release();
 
-		// the handler call that was stuck returns; no abandoned item is handed to it after that
+		// the handler call that was stuck returns; no abandoned item is handed to it
+		// after that
 		assertThat(stuck.calls.get()).as("handler calls, %d when the stop returned", stuck.callsAtStop)
 			.isEqualTo(stuck.callsAtStop);
 	}
@@ -412,7 +412,8 @@ class ShutdownTests {
 			CountDownLatch gate = new CountDownLatch(1);
 			ShutdownTests.this.cleanups.add(gate::countDown);
 			// the caller's queue holds its items back until the gate opens, so that they
-			// reach the step in one hand-off and its warmed-up worker takes several at once
+			// reach the step in one hand-off and its warmed-up worker takes several at
+			// once
 			LinkedBlockingQueue<Long> queue = new LinkedBlockingQueue<>() {
 
 				@Override
@@ -537,8 +538,8 @@ class ShutdownTests {
 
 	private static void assertStepIdentities(Collection<StepStats> steps) {
 		for (StepStats step : steps) {
-			assertThat(step.in()).as("step %s: in == processed + dropped + dead-lettered + abandoned; %s", step.step(),
-					step)
+			assertThat(step.in())
+				.as("step %s: in == processed + dropped + dead-lettered + abandoned; %s", step.step(), step)
 				.isEqualTo(step.processed() + step.dropped() + step.deadLettered() + step.abandoned());
 		}
 	}

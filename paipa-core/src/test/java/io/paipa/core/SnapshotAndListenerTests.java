@@ -200,7 +200,8 @@ class SnapshotAndListenerTests {
 			assertThat(now.step("slow").workersBusy()).isEqualTo(now.step("slow").workersConfigured());
 			assertThat(now.completed()).isZero();
 			assertThat(entered).hasValue(2);
-			// in flight: at most capacity + max(capacity, workers) per step, (2 + 2) + (3 + 3)
+			// in flight: at most capacity + max(capacity, workers) per step, (2 + 2) + (3
+			// + 3)
 			assertThat(now.in()).isLessThanOrEqualTo(10);
 		}
 		finally {
@@ -313,17 +314,16 @@ class SnapshotAndListenerTests {
 		Recording listener = new Recording("events");
 		Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
 		List<DeadLetter> letters = new CopyOnWriteArrayList<>();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("events")
-			.step("flaky", (Integer x) -> {
-				int attempt = attempts.computeIfAbsent(x, (k) -> new AtomicInteger()).incrementAndGet();
-				if (x % 5 == 0) {
-					throw new IllegalStateException("never " + x);
-				}
-				if (x % 3 == 0 && attempt == 1) {
-					throw new IllegalStateException("once " + x);
-				}
-				return x;
-			}, s -> s.workers(2).retry(RetryPolicy.of(2, Duration.ZERO)))
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("events").step("flaky", (Integer x) -> {
+			int attempt = attempts.computeIfAbsent(x, (k) -> new AtomicInteger()).incrementAndGet();
+			if (x % 5 == 0) {
+				throw new IllegalStateException("never " + x);
+			}
+			if (x % 3 == 0 && attempt == 1) {
+				throw new IllegalStateException("once " + x);
+			}
+			return x;
+		}, s -> s.workers(2).retry(RetryPolicy.of(2, Duration.ZERO)))
 			.step("drop", (Integer x) -> (x % 2 == 0) ? null : x, s -> s.workers(3))
 			.<Integer>fanOut("twice", (x, out) -> {
 				out.emit(x);
@@ -354,7 +354,8 @@ class SnapshotAndListenerTests {
 		expected.putAll(oncePerWorker("events", "twice", 1));
 		expected.putAll(oncePerWorker("events", "sink", 1));
 		assertThat(Recording.sums(listener.started)).isEqualTo(expected);
-		// workerStopped is called by the worker as it ends, possibly just after run() returns
+		// workerStopped is called by the worker as it ends, possibly just after run()
+		// returns
 		await().atMost(Duration.ofSeconds(10)).until(() -> Recording.sums(listener.stopped).equals(expected));
 		assertThat(listener.restarted).isEmpty();
 	}
@@ -412,10 +413,12 @@ class SnapshotAndListenerTests {
 		PipelineResult result = pipeline.run(range(0, 400));
 
 		assertThat(result.completed()).isEqualTo(200);
-		// slower than the batch-time target: one item per batch, every item a sample, each
+		// slower than the batch-time target: one item per batch, every item a sample,
+		// each
 		// the handler's own time
 		assertThat(sampler.count("slow")).isEqualTo(200);
-		// a sample is the handler's own time: never shorter than what the slow handler takes
+		// a sample is the handler's own time: never shorter than what the slow handler
+		// takes
 		assertThat(sampler.smallest("slow")).isGreaterThanOrEqualTo(slowNanos).isLessThan(Long.MAX_VALUE);
 		// trivial steps take what waits: at least one sample, at most one per item the
 		// handler got through (dropped items count)
@@ -496,15 +499,12 @@ class SnapshotAndListenerTests {
 	@Test
 	void listenerSeesAFailedBatch() {
 		Recording listener = new Recording("failing");
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failing")
-			.step("boom", (Integer x) -> {
-				if (x == 3) {
-					throw new IllegalStateException("three");
-				}
-				return x;
-			})
-			.listener(listener)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failing").step("boom", (Integer x) -> {
+			if (x == 3) {
+				throw new IllegalStateException("three");
+			}
+			return x;
+		}).listener(listener).build();
 
 		assertThatExceptionOfType(PipelineFailedException.class).isThrownBy(() -> pipeline.run(range(0, 10)))
 			.satisfies((failure) -> assertThat(failure.getStep()).isEqualTo("boom"))
@@ -519,18 +519,13 @@ class SnapshotAndListenerTests {
 	void listenerStartedAndStoppedBalanceWhenAWorkerDiesAndIsReplaced() {
 		Recording listener = new Recording("dies");
 		AtomicInteger deaths = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("dies")
-			.step("fragile", (Integer x) -> {
-				if (x == 10 && deaths.getAndIncrement() == 0) {
-					throw new AssertionError("worker killer");
-				}
-				return x;
-			})
-			.onError(ErrorPolicy.SKIP)
-			.deadLetterHandler((letter) -> {
-			})
-			.listener(listener)
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("dies").step("fragile", (Integer x) -> {
+			if (x == 10 && deaths.getAndIncrement() == 0) {
+				throw new AssertionError("worker killer");
+			}
+			return x;
+		}).onError(ErrorPolicy.SKIP).deadLetterHandler((letter) -> {
+		}).listener(listener).build();
 
 		PipelineResult result = pipeline.run(range(0, 50));
 
@@ -633,9 +628,10 @@ class SnapshotAndListenerTests {
 
 		assertThat(result.completed()).isEqualTo(360);
 		assertThat(sawProgressThread).hasValue(1);
-		Pattern line = Pattern.compile("\\[paipa-prog-progress\\] INFO io\\.paipa\\.progress - Pipeline 'prog' RUNNING: "
-				+ "parse \\d+/s q \\d+/64 busy [01]/[01] \\| slow \\d+/s q \\d+/64 busy [0-2]/[0-2] \\| sink \\d+/s q \\d+/64 busy [01]/[01]"
-				+ "; in \\d+, completed \\d+, dropped \\d+, dead-lettered 0");
+		Pattern line = Pattern
+			.compile("\\[paipa-prog-progress\\] INFO io\\.paipa\\.progress - Pipeline 'prog' RUNNING: "
+					+ "parse \\d+/s q \\d+/64 busy [01]/[01] \\| slow \\d+/s q \\d+/64 busy [0-2]/[0-2] \\| sink \\d+/s q \\d+/64 busy [01]/[01]"
+					+ "; in \\d+, completed \\d+, dropped \\d+, dead-lettered 0");
 		List<String> lines = captured.toString(StandardCharsets.UTF_8)
 			.lines()
 			.filter((text) -> text.contains("paipa-prog-progress"))
@@ -665,14 +661,12 @@ class SnapshotAndListenerTests {
 	@Test
 	void noProgressThreadByDefault() {
 		AtomicInteger seen = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("noprog")
-			.step("sink", (Integer x) -> {
-				if (progressThreadAlive("noprog")) {
-					seen.incrementAndGet();
-				}
-				return x;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("noprog").step("sink", (Integer x) -> {
+			if (progressThreadAlive("noprog")) {
+				seen.incrementAndGet();
+			}
+			return x;
+		}).build();
 
 		pipeline.run(range(0, 5));
 

@@ -174,7 +174,8 @@ class StopRaceTests {
 		String name = "sr-marker-at-cut-off";
 		CountDownLatch never = new CountDownLatch(1);
 		List<Object> dead = Collections.synchronizedList(new ArrayList<>());
-		// 0 goes to the worker's hands, 1 to 4 fill the input; 5 and the marker, taken from
+		// 0 goes to the worker's hands, 1 to 4 fill the input; 5 and the marker, taken
+		// from
 		// the caller's queue in one batch, wait for room
 		Pipeline<Object> pipeline = Pipeline.<Object>builder(name).inputCapacity(4).step("blocked", (Object x) -> {
 			never.await();

@@ -31,8 +31,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Stream steps: the built-in chunk and flatten, custom stateful stream handlers, the
- * {@link StepInput} contract, stream error handling, and the {@link StepContext} given
- * to every kind of handler.
+ * {@link StepInput} contract, stream error handling, and the {@link StepContext} given to
+ * every kind of handler.
  */
 @Timeout(60)
 class StreamAndChunkTests {
@@ -136,7 +136,8 @@ class StreamAndChunkTests {
 			await().atMost(Duration.ofSeconds(10)).until(() -> !chunks.isEmpty());
 			assertThat(pipeline.state()).isEqualTo(PipelineState.RUNNING);
 			assertThat(chunks).containsExactly(List.of(1, 2, 3));
-			// The chunk cannot be emitted before max-wait has passed since its first item.
+			// The chunk cannot be emitted before max-wait has passed since its first
+			// item.
 			assertThat(arrivedAt.get() - before).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
 		}
 		finally {
@@ -169,8 +170,7 @@ class StreamAndChunkTests {
 			pipeline.input().put(1);
 			pipeline.input().put(2);
 			pipeline.input().put(3);
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> chunks.stream().mapToInt(List::size).sum() == 3);
+			await().atMost(Duration.ofSeconds(10)).until(() -> chunks.stream().mapToInt(List::size).sum() == 3);
 			assertThat(pipeline.state()).isEqualTo(PipelineState.RUNNING);
 			assertThat(chunks.stream().flatMap(List::stream).toList()).containsExactly(1, 2, 3);
 			assertThat(chunks).allSatisfy((chunk) -> assertThat(chunk).hasSizeLessThan(100));
@@ -251,19 +251,15 @@ class StreamAndChunkTests {
 			emitters.add(Thread.currentThread().getName());
 			out.emit(new long[] { sum, count });
 		};
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("sums")
-			.step("slowish", (Integer x) -> {
-				if (x % 100 == 0) {
-					Thread.sleep(1);
-				}
-				return x;
-			}, s -> s.workers(2))
-			.stream("sum", summer, s -> s.workers(3))
-			.step("sink", (long[] total) -> {
-				totals.add(total);
-				return total;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("sums").step("slowish", (Integer x) -> {
+			if (x % 100 == 0) {
+				Thread.sleep(1);
+			}
+			return x;
+		}, s -> s.workers(2)).stream("sum", summer, s -> s.workers(3)).step("sink", (long[] total) -> {
+			totals.add(total);
+			return total;
+		}).build();
 
 		PipelineResult result = pipeline.run(range(0, 2000));
 
@@ -289,16 +285,13 @@ class StreamAndChunkTests {
 		Collections.shuffle(input, new Random(42));
 		Queue<Integer> out = new ConcurrentLinkedQueue<>();
 		AtomicInteger instances = new AtomicInteger();
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("dedup")
-			.stream("dedup", StreamHandler.perWorker(() -> {
-				instances.incrementAndGet();
-				return new Deduplicator();
-			}), s -> s.workers(3))
-			.step("sink", (Integer x) -> {
-				out.add(x);
-				return x;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("dedup").stream("dedup", StreamHandler.perWorker(() -> {
+			instances.incrementAndGet();
+			return new Deduplicator();
+		}), s -> s.workers(3)).step("sink", (Integer x) -> {
+			out.add(x);
+			return x;
+		}).build();
 
 		PipelineResult result = pipeline.run(input);
 
@@ -352,7 +345,8 @@ class StreamAndChunkTests {
 				if (in.isEnded()) {
 					break;
 				}
-				// A time-out: had isEnded() said true here, the handler would have returned
+				// A time-out: had isEnded() said true here, the handler would have
+				// returned
 				// and the run failed, so the await on the time-outs below would not pass.
 				timeouts.incrementAndGet();
 			}
@@ -394,7 +388,8 @@ class StreamAndChunkTests {
 		}
 		assertThat(zeroPollWasNull).isTrue();
 		assertThat(out).containsExactly(7, 8);
-		assertThat(afterEnd.get()).isEqualTo("ended=true hasNext=false poll=null next=NoSuchElementException fast=true");
+		assertThat(afterEnd.get())
+			.isEqualTo("ended=true hasNext=false poll=null next=NoSuchElementException fast=true");
 		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
 		assertThat(result.step("poll").processed()).isEqualTo(2);
 		assertThat(result.deadLettered()).isZero();
@@ -520,8 +515,7 @@ class StreamAndChunkTests {
 		assertThatThrownBy(() -> pipeline.run(range(0, 10))).isInstanceOfSatisfying(PipelineFailedException.class,
 				(ex) -> {
 					assertThat(ex.getStep()).isEqualTo("lazy");
-					assertThat(ex.getMessage()).contains("returned without reading its input")
-						.contains("hasNext()");
+					assertThat(ex.getMessage()).contains("returned without reading its input").contains("hasNext()");
 				});
 		assertThat(pipeline.state()).isEqualTo(PipelineState.FAILED);
 	}
@@ -608,7 +602,10 @@ class StreamAndChunkTests {
 		assertThat(second.get(0).get("opened")).isEqualTo(2);
 	}
 
-	/** Records lifecycle events per thread. Shared by all workers of a step, so thread-safe. */
+	/**
+	 * Records lifecycle events per thread. Shared by all workers of a step, so
+	 * thread-safe.
+	 */
 	abstract static class LifecycleRecorder implements StepLifecycle {
 
 		final Map<String, List<String>> eventsByThread = new ConcurrentHashMap<>();
@@ -625,16 +622,15 @@ class StreamAndChunkTests {
 
 		final Queue<Map<String, Object>> options = new ConcurrentLinkedQueue<>();
 
-		final Set<Object> sharedMaps = Collections.synchronizedSet(
-				Collections.newSetFromMap(new IdentityHashMap<>()));
+		final Set<Object> sharedMaps = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
 		final Queue<Object> sharedSeen = new ConcurrentLinkedQueue<>();
 
 		final AtomicInteger optionWriteRejected = new AtomicInteger();
 
 		private void event(String event) {
-			this.eventsByThread.computeIfAbsent(Thread.currentThread().getName(),
-					(key) -> new CopyOnWriteArrayList<>()).add(event);
+			this.eventsByThread.computeIfAbsent(Thread.currentThread().getName(), (key) -> new CopyOnWriteArrayList<>())
+				.add(event);
 		}
 
 		void processed() {
@@ -675,8 +671,8 @@ class StreamAndChunkTests {
 			assertThat(this.closes).as("closes").hasValue(workers);
 			assertThat(this.openThreads.keySet()).as("worker indexes")
 				.containsExactlyInAnyOrderElementsOf(IntStream.range(0, workers).boxed().toList());
-			this.openThreads.forEach((index, thread) -> assertThat(thread)
-				.isEqualTo("paipa-" + pipeline + "-" + step + "-" + index));
+			this.openThreads.forEach(
+					(index, thread) -> assertThat(thread).isEqualTo("paipa-" + pipeline + "-" + step + "-" + index));
 			assertThat(this.closeThreads).as("close in the opening thread").isEqualTo(this.openThreads);
 			assertThat(this.eventsByThread.keySet()).containsExactlyInAnyOrderElementsOf(this.openThreads.values());
 			this.eventsByThread.forEach((thread, events) -> {
@@ -783,9 +779,7 @@ class StreamAndChunkTests {
 
 			};
 		});
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("pw")
-			.step("map", handler, s -> s.workers(3))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("pw").step("map", handler, s -> s.workers(3)).build();
 
 		PipelineResult result = pipeline.run(range(0, 1000));
 
@@ -823,9 +817,7 @@ class StreamAndChunkTests {
 
 			};
 		});
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("pwf")
-			.fanOut("fan", handler, s -> s.workers(2))
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("pwf").fanOut("fan", handler, s -> s.workers(2)).build();
 
 		PipelineResult result = pipeline.run(range(1, 501));
 

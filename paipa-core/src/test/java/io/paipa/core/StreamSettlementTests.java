@@ -46,7 +46,10 @@ class StreamSettlementTests {
 		return pipeline;
 	}
 
-	/** A handler that emits each item only once it took the next, and says when it is done. */
+	/**
+	 * A handler that emits each item only once it took the next, and says when it is
+	 * done.
+	 */
 	private static void lagOne(StepInput<Integer> in, Emitter<Integer> out) {
 		Integer held = null;
 		while (in.hasNext()) {
@@ -141,7 +144,8 @@ class StreamSettlementTests {
 					if (pair.size() == 2) {
 						out.emit(pair);
 						if (pair.contains(5)) {
-							// emitted, but fails before it says it is done: 4 and 5 are dead-lettered
+							// emitted, but fails before it says it is done: 4 and 5 are
+							// dead-lettered
 							throw new IllegalStateException("no 5");
 						}
 						pair.forEach(in::done);
@@ -162,7 +166,8 @@ class StreamSettlementTests {
 		Map<Integer, AtomicInteger> callbacks = new ConcurrentHashMap<>();
 		for (int i = 0; i < 10; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 		}
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));
 		assertThat(deadLettered).containsExactlyInAnyOrder(4, 5);
@@ -191,7 +196,8 @@ class StreamSettlementTests {
 		Map<Integer, AtomicInteger> callbacks = new ConcurrentHashMap<>();
 		for (int i = 0; i < 20; i++) {
 			int item = i;
-			pipeline.input().put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
+			pipeline.input()
+				.put(item, () -> callbacks.computeIfAbsent(item, (k) -> new AtomicInteger()).incrementAndGet());
 		}
 		await().atMost(AWAIT).until(() -> callbacks.size() == 20);
 		PipelineResult result = pipeline.stop(Duration.ofSeconds(10));

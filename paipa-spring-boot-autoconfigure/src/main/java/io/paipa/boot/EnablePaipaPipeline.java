@@ -15,8 +15,8 @@ import io.paipa.boot.autoconfigure.PaipaPipelineRegistrar;
  * assembled from {@code StepHandler}, {@code FanOutHandler} and {@code StreamHandler}
  * beans and registered as a {@link io.paipa.core.Pipeline} bean named after it, with a
  * {@link io.paipa.core.PipelineInput} bean named {@code <name>Input} for continuous
- * pipelines. Continuous pipelines start when the context has refreshed and stop, draining,
- * when it closes. With no pipeline configured, one continuous pipeline named
+ * pipelines. Continuous pipelines start when the context has refreshed and stop,
+ * draining, when it closes. With no pipeline configured, one continuous pipeline named
  * {@code pipeline} is assembled from every handler bean in {@code @Order} order.
  *
  * <pre class="code">

@@ -41,14 +41,16 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE,
 		properties = { "paipa.pipelines.numbers.mode=batch", "paipa.pipelines.numbers.definition=square|sum",
-				"paipa.pipelines.numbers.queue-capacity=16",
-				"paipa.pipelines.numbers.steps.square.workers=3" })
+				"paipa.pipelines.numbers.queue-capacity=16", "paipa.pipelines.numbers.steps.square.workers=3" })
 @Timeout(60)
 class BatchPipelineIntegrationTests {
 
 	private static final int ITEMS = 100_000;
 
-	/** Items a run may hold: per step its queue capacity plus the larger of that and its workers. */
+	/**
+	 * Items a run may hold: per step its queue capacity plus the larger of that and its
+	 * workers.
+	 */
 	private static final int IN_FLIGHT_BOUND = (16 + Math.max(16, 3)) + (16 + Math.max(16, 1));
 
 	@Autowired
@@ -71,8 +73,7 @@ class BatchPipelineIntegrationTests {
 
 	@Test
 	void isNotStartedByTheContextAndHasNoInputBean() {
-		assertThat(this.stateAtStartup.state()).as("state when the context had refreshed")
-			.isEqualTo(PipelineState.NEW);
+		assertThat(this.stateAtStartup.state()).as("state when the context had refreshed").isEqualTo(PipelineState.NEW);
 		assertThat(this.context.getBeanNamesForType(PipelineInput.class)).isEmpty();
 		assertThat(this.context.containsBean("numbersInput")).isFalse();
 		assertThat(this.numbers.stepNames()).containsExactly("square", "sum");
@@ -166,9 +167,9 @@ class BatchPipelineIntegrationTests {
 		// the run stopped pulling once it failed
 		assertThat(source.pulls()).isLessThan(ITEMS);
 		assertThat(this.sum.count()).isLessThan(ITEMS);
-		assertThat(this.numbers.snapshot().in()).isEqualTo(this.numbers.snapshot().completed()
-				+ this.numbers.snapshot().dropped() + this.numbers.snapshot().deadLettered()
-				+ this.numbers.snapshot().abandoned());
+		assertThat(this.numbers.snapshot().in())
+			.isEqualTo(this.numbers.snapshot().completed() + this.numbers.snapshot().dropped()
+					+ this.numbers.snapshot().deadLettered() + this.numbers.snapshot().abandoned());
 		assertThat(this.numbers.snapshot().abandoned()).isPositive();
 		assertThat(this.numbers.snapshot().deadLettered()).isZero();
 
@@ -184,7 +185,10 @@ class BatchPipelineIntegrationTests {
 		assertNoWorkerThreadsLeft();
 	}
 
-	/** Workers, the source thread and the progress thread (default interval) end with each run. */
+	/**
+	 * Workers, the source thread and the progress thread (default interval) end with each
+	 * run.
+	 */
 	private static void assertNoWorkerThreadsLeft() {
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(
@@ -192,7 +196,10 @@ class BatchPipelineIntegrationTests {
 				.noneMatch((name) -> name.startsWith("paipa-numbers-")));
 	}
 
-	/** 0, 1, 2, ... up to a size, counting pulls; an optional position yields its negative. */
+	/**
+	 * 0, 1, 2, ... up to a size, counting pulls; an optional position yields its
+	 * negative.
+	 */
 	static class CountingSource implements Iterator<Integer> {
 
 		private final int size;
@@ -300,7 +307,8 @@ class BatchPipelineIntegrationTests {
 		public Long process(Long item) {
 			CountingSource source = this.watched;
 			if (source != null) {
-				// pulls first, then this step's own count (it alone changes it): never overstated
+				// pulls first, then this step's own count (it alone changes it): never
+				// overstated
 				long ahead = source.pulls() - this.count.get();
 				this.maxAhead.accumulateAndGet(ahead, Math::max);
 			}
@@ -334,7 +342,10 @@ class BatchPipelineIntegrationTests {
 
 	}
 
-	/** Records the pipeline's state when the context has refreshed (lifecycle beans started). */
+	/**
+	 * Records the pipeline's state when the context has refreshed (lifecycle beans
+	 * started).
+	 */
 	static class StateAtStartup implements ApplicationListener<ContextRefreshedEvent> {
 
 		private final Pipeline<?> pipeline;

@@ -37,8 +37,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A continuous pipeline assembled from three handler beans and {@code paipa.*}
- * properties, started by the context and fed through its injected
- * {@link PipelineInput}.
+ * properties, started by the context and fed through its injected {@link PipelineInput}.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE,
 		properties = { "paipa.pipelines.orders.definition=parse|enrich|store",
@@ -83,12 +82,13 @@ class ContinuousPipelineIntegrationTests {
 		assertThat(this.inputByName).isSameAs(this.inputByType).isSameAs(this.orders.input());
 		assertThat(this.context.getBean("ordersInput")).isSameAs(this.inputByName);
 		assertThat(this.context.getBean("orders")).isSameAs(this.orders);
-		assertThat(this.context.getBeanNamesForType(
-				ResolvableType.forClassWithGenerics(PipelineInput.class, String.class))).containsExactly("ordersInput");
+		assertThat(this.context
+			.getBeanNamesForType(ResolvableType.forClassWithGenerics(PipelineInput.class, String.class)))
+			.containsExactly("ordersInput");
 		assertThat(this.context.getBeanNamesForType(ResolvableType.forClassWithGenerics(Pipeline.class, String.class)))
 			.containsExactly("orders");
-		assertThat(this.context.getBeanNamesForType(
-				ResolvableType.forClassWithGenerics(PipelineInput.class, Integer.class))).isEmpty();
+		assertThat(this.context
+			.getBeanNamesForType(ResolvableType.forClassWithGenerics(PipelineInput.class, Integer.class))).isEmpty();
 		// continuous: started by the context, without being asked
 		assertThat(this.orders.state()).isEqualTo(PipelineState.RUNNING);
 		assertThat(this.inputByName.isAccepting()).isTrue();
@@ -129,7 +129,8 @@ class ContinuousPipelineIntegrationTests {
 		List<Thread> producers = new ArrayList<>();
 		for (int p = 0; p < PRODUCERS; p++) {
 			int producer = p;
-			// half the producers use the input injected by name, half the one injected by type
+			// half the producers use the input injected by name, half the one injected by
+			// type
 			PipelineInput<String> input = (p % 2 == 0) ? this.inputByName : this.inputByType;
 			Thread thread = new Thread(() -> {
 				try {

@@ -54,8 +54,9 @@ class ReadmeSpringExampleTests {
 		JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
 		ByteArrayOutputStream errors = new ByteArrayOutputStream();
 		int status = compiler.run(null, null, errors, "-proc:none", "-d", classes.toString(), "-classpath",
-				System.getProperty("java.class.path") + java.io.File.pathSeparator + classpathOf(EnablePaipaPipeline.class)
-						+ java.io.File.pathSeparator + classpathOf(Pipeline.class),
+				System.getProperty("java.class.path") + java.io.File.pathSeparator
+						+ classpathOf(EnablePaipaPipeline.class) + java.io.File.pathSeparator
+						+ classpathOf(Pipeline.class),
 				sourceFile.toString());
 		assertThat(status).as("javac output: %s", errors).isZero();
 		Path config = dir.resolve("application.yml");
@@ -73,8 +74,8 @@ class ReadmeSpringExampleTests {
 				.properties("spring.config.location=file:" + config, "spring.main.banner-mode=off")
 				.run()) {
 				await().atMost(Duration.ofSeconds(30))
-					.untilAsserted(() -> assertThat(captured.toString(StandardCharsets.UTF_8))
-						.contains("Hello, Ada!", "Hello, Grace!", "Hello, Barbara!"));
+					.untilAsserted(() -> assertThat(captured.toString(StandardCharsets.UTF_8)).contains("Hello, Ada!",
+							"Hello, Grace!", "Hello, Barbara!"));
 				Pipeline<?> pipeline = context.getBean("greetings", Pipeline.class);
 				assertThat(pipeline.snapshot().step("greet").workersConfigured()).isEqualTo(4);
 				assertThat(context.getBean("greetingsInput")).isNotNull();

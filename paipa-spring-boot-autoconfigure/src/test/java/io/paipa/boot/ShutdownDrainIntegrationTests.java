@@ -164,7 +164,10 @@ class ShutdownDrainIntegrationTests {
 		return threads;
 	}
 
-	/** The keep-alive threads started since {@code before}: other test contexts may have their own. */
+	/**
+	 * The keep-alive threads started since {@code before}: other test contexts may have
+	 * their own.
+	 */
 	private static Set<Thread> newKeepAliveThreads(Set<Thread> before) {
 		Set<Thread> threads = keepAliveThreads();
 		threads.removeAll(before);
@@ -305,7 +308,8 @@ class ShutdownDrainIntegrationTests {
 
 		@Override
 		public void open(StepContext context) {
-			this.delayNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(String.valueOf(context.options().get("delay"))));
+			this.delayNanos = TimeUnit.MILLISECONDS
+				.toNanos(Long.parseLong(String.valueOf(context.options().get("delay"))));
 		}
 
 		@Override

@@ -23,7 +23,8 @@ class ActuatorSecurity {
 	@Bean
 	SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
 		http.authorizeHttpRequests((requests) -> requests
-			// reading actuator endpoints stays open; writing to them (rescaling) needs the role
+			// reading actuator endpoints stays open; writing to them (rescaling) needs
+			// the role
 			.requestMatchers(HttpMethod.GET, "/actuator/**")
 			.permitAll()
 			.requestMatchers(EndpointRequest.toAnyEndpoint())

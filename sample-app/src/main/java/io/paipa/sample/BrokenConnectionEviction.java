@@ -13,7 +13,10 @@ import com.zaxxer.hikari.SQLExceptionOverride;
  */
 public class BrokenConnectionEviction implements SQLExceptionOverride {
 
-	/** H2: database closed, connection broken, file corrupted or locked, remote connection closed. */
+	/**
+	 * H2: database closed, connection broken, file corrupted or locked, remote connection
+	 * closed.
+	 */
 	private static final Set<Integer> H2_GONE = Set.of(90121, 90067, 90098, 90020, 90028, 90031);
 
 	@java.lang.Override

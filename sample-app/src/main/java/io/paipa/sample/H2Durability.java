@@ -42,8 +42,7 @@ class H2Durability implements InitializingBean {
 			}
 		}
 		catch (SQLException ex) {
-			logger.warn("Could not make H2 write each commit to disk at once (SET WRITE_DELAY 0): {}",
-					ex.getMessage());
+			logger.warn("Could not make H2 write each commit to disk at once (SET WRITE_DELAY 0): {}", ex.getMessage());
 		}
 	}
 

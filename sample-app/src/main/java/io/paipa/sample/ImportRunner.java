@@ -25,10 +25,10 @@ import io.paipa.core.PipelineResult;
 
 /**
  * {@code --import=<file>}: runs the batch pipeline {@code import} over the file, read
- * lazily line by line, and prints a summary. Bad lines (malformed, invalid, not UTF-8) are
- * dead-lettered with their line numbers; a real fault (the database down for longer than
- * the store's outage allows) fails the import. The exit code is 0 when the import went
- * through, 1 when it failed or the file could not be read.
+ * lazily line by line, and prints a summary. Bad lines (malformed, invalid, not UTF-8)
+ * are dead-lettered with their line numbers; a real fault (the database down for longer
+ * than the store's outage allows) fails the import. The exit code is 0 when the import
+ * went through, 1 when it failed or the file could not be read.
  */
 @Component
 public class ImportRunner implements ApplicationRunner, ExitCodeGenerator {
@@ -58,10 +58,10 @@ public class ImportRunner implements ApplicationRunner, ExitCodeGenerator {
 			NumberedLines lines = new NumberedLines(in);
 			PipelineResult result = this.pipeline.run(lines);
 			long[] after = counts();
-			System.out.println("IMPORT SUMMARY: file=" + file + ", lines=" + lines.count + ", stored="
-					+ (after[0] - before[0]) + ", dead-lettered=" + (after[1] - before[1]) + ", duplicates="
-					+ (after[2] - before[2]) + ", state=" + result.state() + ", took=" + result.duration().toMillis()
-					+ "ms");
+			System.out.println(
+					"IMPORT SUMMARY: file=" + file + ", lines=" + lines.count + ", stored=" + (after[0] - before[0])
+							+ ", dead-lettered=" + (after[1] - before[1]) + ", duplicates=" + (after[2] - before[2])
+							+ ", state=" + result.state() + ", took=" + result.duration().toMillis() + "ms");
 			this.exitCode = 0;
 		}
 		catch (PipelineFailedException ex) {
@@ -76,7 +76,10 @@ public class ImportRunner implements ApplicationRunner, ExitCodeGenerator {
 		}
 	}
 
-	/** The rows in the tables, or zeros when the database cannot be read (the run will tell). */
+	/**
+	 * The rows in the tables, or zeros when the database cannot be read (the run will
+	 * tell).
+	 */
 	private long[] counts() {
 		try {
 			return new long[] { count("orders"), count("dead_letters"), count("order_duplicates") };

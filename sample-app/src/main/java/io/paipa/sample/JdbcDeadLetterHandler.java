@@ -19,7 +19,8 @@ import io.paipa.core.DeadLetterHandler;
  * of an import). A dead-lettered chunk gives one row per order, so that every accepted
  * line is in {@code orders}, {@code order_duplicates} or here.
  *
- * <p>It throws when the database does not take the rows: the pipeline then retries the
+ * <p>
+ * It throws when the database does not take the rows: the pipeline then retries the
  * letter (its step is in an outage, so the input takes nothing) until the database is
  * back, and writes the letter to the log in full only if a stop runs out of time first.
  */

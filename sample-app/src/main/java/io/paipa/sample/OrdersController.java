@@ -34,26 +34,28 @@ import io.paipa.core.PipelineInput;
  * <ul>
  * <li>{@code POST /orders} ({@code application/x-ndjson}, one JSON order per line): 202
  * {@code {"accepted": n}}: the orders are held by the pipeline (in memory: a process that
- * is killed loses what it did not store yet); 429 with the number accepted so far when the
- * pipeline's input stays full past {@code sample.offer-timeout} (or takes nothing because
- * the database is down); 503 when the pipeline does not accept, or the database does not
- * take writes (see {@link StoreHealth}); 413 when the body is larger
- * than {@code sample.max-body-size} (nothing of it is taken). Lines that are not valid
- * UTF-8 are taken and dead-lettered, their bytes kept.</li>
- * <li>{@code POST /orders?wait=true}: answers once every accepted order is stored (or was a
- * duplicate) or dead-lettered, committed in the database: 200
+ * is killed loses what it did not store yet); 429 with the number accepted so far when
+ * the pipeline's input stays full past {@code sample.offer-timeout} (or takes nothing
+ * because the database is down); 503 when the pipeline does not accept, or the database
+ * does not take writes (see {@link StoreHealth}); 413 when the body is larger than
+ * {@code sample.max-body-size} (nothing of it is taken). Lines that are not valid UTF-8
+ * are taken and dead-lettered, their bytes kept.</li>
+ * <li>{@code POST /orders?wait=true}: answers once every accepted order is stored (or was
+ * a duplicate) or dead-lettered, committed in the database: 200
  * {@code {"accepted","stored","deadLettered","duplicates"}}, or 429/503 with the same for
  * the part it took; 504 when that takes longer than {@code sample.wait-timeout}. A client
  * that resends what was not acknowledged never loses an order.</li>
- * <li>{@code GET /orders/stats}: {@code {"stored", "deadLettered", "duplicates"}} from the
- * tables: together they are every order the service answered as accepted; 503 with the
- * reason while the database cannot be read.</li>
+ * <li>{@code GET /orders/stats}: {@code {"stored", "deadLettered", "duplicates"}} from
+ * the tables: together they are every order the service answered as accepted; 503 with
+ * the reason while the database cannot be read.</li>
  * </ul>
  */
 @RestController
 public class OrdersController {
 
-	/** The origin of an order posted with {@code wait=true}: this and the request's id. */
+	/**
+	 * The origin of an order posted with {@code wait=true}: this and the request's id.
+	 */
 	static final String REQUEST = "request ";
 
 	private final PipelineInput<String> input;
@@ -68,8 +70,8 @@ public class OrdersController {
 
 	private final long maxBodySize;
 
-	public OrdersController(@Qualifier("ordersInput") PipelineInput<String> input, JdbcTemplate jdbc,
-			StoreHealth store, @Value("${sample.offer-timeout:200ms}") Duration offerTimeout,
+	public OrdersController(@Qualifier("ordersInput") PipelineInput<String> input, JdbcTemplate jdbc, StoreHealth store,
+			@Value("${sample.offer-timeout:200ms}") Duration offerTimeout,
 			@Value("${sample.wait-timeout:60s}") Duration waitTimeout,
 			@Value("${sample.max-body-size:10MB}") DataSize maxBodySize) {
 		this.input = input;
@@ -179,7 +181,8 @@ public class OrdersController {
 			stats.put("duplicates", this.jdbc.queryForObject("SELECT COUNT(*) FROM order_duplicates", Long.class));
 		}
 		catch (DataAccessException ex) {
-			// the database cannot be read: say so, as the health does, rather than fail with a 500
+			// the database cannot be read: say so, as the health does, rather than fail
+			// with a 500
 			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 				.body(Map.of("error", "the database cannot be read: " + ex.getMostSpecificCause()));
 		}

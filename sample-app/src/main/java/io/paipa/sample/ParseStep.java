@@ -14,11 +14,11 @@ import io.paipa.core.StepHandler;
 
 /**
  * Step {@code parse}: one NDJSON line to an {@link Order}. A malformed or invalid line
- * throws {@link InvalidOrderException} with the reason (and its line number in an import);
- * under {@code on-error: skip} it goes to the dead letters. Invalid: not UTF-8, longer
- * than {@code sample.max-line-size} (1MB), not a JSON object, a missing or empty field, an
- * amount that is not a number, not positive, or has more than 4 decimals, an id or
- * customer longer than 64 characters, an unknown currency.
+ * throws {@link InvalidOrderException} with the reason (and its line number in an
+ * import); under {@code on-error: skip} it goes to the dead letters. Invalid: not UTF-8,
+ * longer than {@code sample.max-line-size} (1MB), not a JSON object, a missing or empty
+ * field, an amount that is not a number, not positive, or has more than 4 decimals, an id
+ * or customer longer than 64 characters, an unknown currency.
  */
 @Component("parse")
 public class ParseStep implements StepHandler<String, Order> {

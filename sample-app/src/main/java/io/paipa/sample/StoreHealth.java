@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
 /**
  * Whether the database takes writes: a row written and rolled back, at most once per
  * {@code sample.store-probe-interval}. A database that is read-only, full or gone makes
- * the service's health DOWN ({@code /actuator/health/databaseWrites}) and {@code POST /orders}
- * answer 503 before it takes anything, instead of taking orders it cannot store.
+ * the service's health DOWN ({@code /actuator/health/databaseWrites}) and
+ * {@code POST /orders} answer 503 before it takes anything, instead of taking orders it
+ * cannot store.
  */
 @Component("databaseWritesHealthIndicator")
 public class StoreHealth implements HealthIndicator {
@@ -39,7 +40,8 @@ public class StoreHealth implements HealthIndicator {
 		Probe probe = this.last.get();
 		long now = System.nanoTime();
 		if (probe == null || now - probe.at >= this.intervalNanos) {
-			// one request probes; the others meanwhile answer with what the last probe found
+			// one request probes; the others meanwhile answer with what the last probe
+			// found
 			Probe probing = new Probe(now, (probe != null) ? probe.problem : null);
 			if (this.last.compareAndSet(probe, probing)) {
 				probe = new Probe(now, probe());

@@ -73,10 +73,9 @@ class AotIT {
 		assertThat(orders.get("steps")).extracting((step) -> step.get("name").asString())
 			.containsExactly("parse", "enrich", "batch", "store");
 		await().atMost(Duration.ofSeconds(30))
-			.untilAsserted(() -> assertThat(json.readTree(get(port, "/actuator/paipa").body())
-				.get("orders")
-				.get("in")
-				.asLong()).isEqualTo(3));
+			.untilAsserted(() -> assertThat(
+					json.readTree(get(port, "/actuator/paipa").body()).get("orders").get("in").asLong())
+				.isEqualTo(3));
 
 		JsonNode health = json.readTree(get(port, "/actuator/health").body());
 		assertThat(health.get("status").asString()).isEqualTo("UP");

@@ -96,17 +96,19 @@ class FaultsIT {
 		server.stop();
 		awaitHealth(port, "DOWN", log);
 		int before = statuses.size();
-		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(before, statuses.size())
-			.stream()
-			.filter((status) -> status != 202)
-			.count() >= 5);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> statuses.subList(before, statuses.size())
+				.stream()
+				.filter((status) -> status != 202)
+				.count() >= 5);
 		h2Server(dbPort);
 		awaitHealth(port, "UP", log);
 		int after = statuses.size();
-		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(after, statuses.size())
-			.stream()
-			.filter((status) -> status == 202)
-			.count() >= 5);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> statuses.subList(after, statuses.size())
+				.stream()
+				.filter((status) -> status == 202)
+				.count() >= 5);
 		loading.set(false);
 		for (Thread thread : clients) {
 			thread.join(60_000);
@@ -114,10 +116,14 @@ class FaultsIT {
 		await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
 			JsonNode stats = getJson(port, "/orders/stats");
 			assertThat(stats.get("stored").asLong() + stats.get("deadLettered").asLong()
-					+ stats.get("duplicates").asLong()).as(SampleProcess.log(log)).isEqualTo(accepted.get());
+					+ stats.get("duplicates").asLong())
+				.as(SampleProcess.log(log))
+				.isEqualTo(accepted.get());
 		});
-		// an outage is not poison: every order was good; the store takes three failures in a
-		// row for an outage, so at most the two chunks that failed before were dead-lettered
+		// an outage is not poison: every order was good; the store takes three failures
+		// in a
+		// row for an outage, so at most the two chunks that failed before were
+		// dead-lettered
 		assertThat(getJson(port, "/orders/stats").get("deadLettered").asLong()).isLessThanOrEqualTo(200);
 		process.destroy();
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
@@ -150,18 +156,20 @@ class FaultsIT {
 		prlimit(process, "--fsize=" + Math.max(size, Files.size(log) + 1_000_000) + ":");
 		awaitHealth(port, "DOWN", log);
 		int before = statuses.size();
-		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(before, statuses.size())
-			.stream()
-			.filter((status) -> status != 202)
-			.count() >= 5);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> statuses.subList(before, statuses.size())
+				.stream()
+				.filter((status) -> status != 202)
+				.count() >= 5);
 		// room again: the service resumes by itself, without a restart
 		prlimit(process, "--fsize=unlimited:");
 		awaitHealth(port, "UP", log);
 		int after = statuses.size();
-		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(after, statuses.size())
-			.stream()
-			.filter((status) -> status == 202)
-			.count() >= 5);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> statuses.subList(after, statuses.size())
+				.stream()
+				.filter((status) -> status == 202)
+				.count() >= 5);
 		loading.set(false);
 		for (Thread thread : clients) {
 			thread.join(60_000);
@@ -169,7 +177,9 @@ class FaultsIT {
 		await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
 			JsonNode stats = getJson(port, "/orders/stats");
 			assertThat(stats.get("stored").asLong() + stats.get("deadLettered").asLong()
-					+ stats.get("duplicates").asLong()).as(SampleProcess.log(log)).isEqualTo(accepted.get());
+					+ stats.get("duplicates").asLong())
+				.as(SampleProcess.log(log))
+				.isEqualTo(accepted.get());
 		});
 		assertThat(getJson(port, "/orders/stats").get("deadLettered").asLong()).isLessThanOrEqualTo(200);
 		process.destroy();
@@ -178,7 +188,8 @@ class FaultsIT {
 
 	@Test
 	void sigkillUnderLoadLosesNoAcknowledgedOrder() throws Exception {
-		// no WRITE_DELAY=0 in the URL: the service makes H2 write each commit at once itself
+		// no WRITE_DELAY=0 in the URL: the service makes H2 write each commit at once
+		// itself
 		String url = SampleProcess.h2Url(this.dir, "orders");
 		int port = SampleProcess.freePort();
 		Path log = this.dir.resolve("kill.log");
@@ -222,7 +233,8 @@ class FaultsIT {
 		for (int i = 0; i < 49; i++) {
 			lines.add(OrdersServiceTests.order("poison-" + i));
 		}
-		// too large for the amount column: the chunk's transaction fails because of this one
+		// too large for the amount column: the chunk's transaction fails because of this
+		// one
 		lines.add(25, "{\"id\":\"poison-bad\",\"customer\":\"c-1\",\"amount\":\"1e20\",\"currency\":\"USD\"}");
 		HttpResponse<String> response = post(port, String.join("\n", lines) + "\n", true);
 		assertThat(response.statusCode()).as(SampleProcess.log(log)).isEqualTo(200);
@@ -253,13 +265,19 @@ class FaultsIT {
 		HttpResponse<String> response = post(port, batch("read-only"), false);
 		assertThat(response.statusCode()).as(SampleProcess.log(log)).isEqualTo(503);
 		assertThat(json.readTree(response.body()).get("accepted").asLong()).isZero();
-		JsonNode health = json.readTree(this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-				+ "/actuator/health/databaseWrites")).build(), HttpResponse.BodyHandlers.ofString()).body());
+		JsonNode health = json
+			.readTree(this.client
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/databaseWrites"))
+					.build(), HttpResponse.BodyHandlers.ofString())
+				.body());
 		assertThat(health.get("details").get("problem").asText()).contains("read only");
 		assertThat(getJson(port, "/orders/stats").get("stored").asLong()).isZero();
 	}
 
-	/** Changes a resource limit of the running service (soft limits only; the hard ones stay). */
+	/**
+	 * Changes a resource limit of the running service (soft limits only; the hard ones
+	 * stay).
+	 */
 	private static void prlimit(Process process, String limit) throws Exception {
 		Process prlimit = new ProcessBuilder("/usr/bin/prlimit", "--pid", String.valueOf(process.pid()), limit)
 			.redirectErrorStream(true)
@@ -270,8 +288,9 @@ class FaultsIT {
 	}
 
 	private Server h2Server(int port) throws SQLException {
-		Server server = Server.createTcpServer("-tcpPort", String.valueOf(port), "-baseDir",
-				this.dir.resolve("h2").toString(), "-ifNotExists")
+		Server server = Server
+			.createTcpServer("-tcpPort", String.valueOf(port), "-baseDir", this.dir.resolve("h2").toString(),
+					"-ifNotExists")
 			.start();
 		this.servers.add(server);
 		return server;
@@ -302,7 +321,10 @@ class FaultsIT {
 		}
 	}
 
-	/** Posts batches of 50 orders with wait=true, keeping the ids of every batch stored in full. */
+	/**
+	 * Posts batches of 50 orders with wait=true, keeping the ids of every batch stored in
+	 * full.
+	 */
 	private void acknowledgedLoad(int port, String prefix, AtomicBoolean loading, Set<String> acknowledged) {
 		int batch = 0;
 		while (loading.get()) {
@@ -332,12 +354,13 @@ class FaultsIT {
 	}
 
 	private HttpResponse<String> post(int port, String body, boolean wait) throws Exception {
-		return this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/orders"
-				+ (wait ? "?wait=true" : "")))
-			.timeout(Duration.ofSeconds(90))
-			.header("Content-Type", "application/x-ndjson")
-			.POST(HttpRequest.BodyPublishers.ofString(body))
-			.build(), HttpResponse.BodyHandlers.ofString());
+		return this.client.send(
+				HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/orders" + (wait ? "?wait=true" : "")))
+					.timeout(Duration.ofSeconds(90))
+					.header("Content-Type", "application/x-ndjson")
+					.POST(HttpRequest.BodyPublishers.ofString(body))
+					.build(),
+				HttpResponse.BodyHandlers.ofString());
 	}
 
 	private void awaitHealth(int port, String status, Path log) throws Exception {
@@ -345,8 +368,10 @@ class FaultsIT {
 			await().atMost(Duration.ofSeconds(90)).until(() -> health(port).equals(status));
 		}
 		catch (org.awaitility.core.ConditionTimeoutException ex) {
-			String body = this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-					+ "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString()).body();
+			String body = this.client
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health")).build(),
+						HttpResponse.BodyHandlers.ofString())
+				.body();
 			String output = SampleProcess.log(log);
 			throw new AssertionError("health never " + status + ": " + body + "\n--- log tail:\n"
 					+ output.substring(Math.max(0, output.length() - 20_000)), ex);
@@ -363,9 +388,12 @@ class FaultsIT {
 	}
 
 	private JsonNode getJson(int port, String path) throws Exception {
-		return json.readTree(this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-			.timeout(Duration.ofSeconds(30))
-			.build(), HttpResponse.BodyHandlers.ofString()).body());
+		return json.readTree(
+				this.client
+					.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+						.timeout(Duration.ofSeconds(30))
+						.build(), HttpResponse.BodyHandlers.ofString())
+					.body());
 	}
 
 	private static boolean stored(Connection connection, String id) throws SQLException {

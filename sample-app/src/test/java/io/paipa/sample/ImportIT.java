@@ -42,7 +42,8 @@ class ImportIT {
 			.doesNotContain("Tomcat started");
 		try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
 			assertThat(count(connection, "SELECT COUNT(*) FROM orders")).isEqualTo(99_750);
-			assertThat(count(connection, "SELECT COUNT(*) FROM dead_letters WHERE pipeline = 'import' AND step = 'parse'"))
+			assertThat(
+					count(connection, "SELECT COUNT(*) FROM dead_letters WHERE pipeline = 'import' AND step = 'parse'"))
 				.isEqualTo(250);
 			assertThat(count(connection, "SELECT COUNT(*) FROM dead_letters")).isEqualTo(250);
 		}
@@ -65,16 +66,21 @@ class ImportIT {
 		}
 		String output = SampleProcess.log(log);
 		assertThat(process.exitValue()).as(output).isNotZero();
-		assertThat(output).contains("IMPORT FAILED").contains("step=store").contains("Connection to 127.0.0.1:1 refused");
+		assertThat(output).contains("IMPORT FAILED")
+			.contains("step=store")
+			.contains("Connection to 127.0.0.1:1 refused");
 	}
 
-	/** {@code lines} orders, every {@code lines / bad}-th of them malformed or invalid. */
+	/**
+	 * {@code lines} orders, every {@code lines / bad}-th of them malformed or invalid.
+	 */
 	private Path writeOrders(int lines, int bad) throws IOException {
 		Path file = this.dir.resolve("orders-" + lines + ".ndjson");
 		int every = (bad > 0) ? lines / bad : Integer.MAX_VALUE;
 		try (BufferedWriter writer = Files.newBufferedWriter(file)) {
 			for (int i = 0; i < lines; i++) {
-				writer.write((i % every == every - 1) ? OrdersServiceTests.malformed(i) : OrdersServiceTests.order("imp-" + i));
+				writer.write((i % every == every - 1) ? OrdersServiceTests.malformed(i)
+						: OrdersServiceTests.order("imp-" + i));
 				writer.newLine();
 			}
 		}

@@ -44,13 +44,12 @@ class OrdersBackPressureTests {
 			lines.add(OrdersServiceTests.order("bp-" + i));
 		}
 		HttpClient client = HttpClient.newHttpClient();
-		HttpResponse<String> response = client.send(
-				HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/orders"))
-					.timeout(Duration.ofSeconds(60))
-					.header("Content-Type", "application/x-ndjson")
-					.POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines)))
-					.build(),
-				HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> response = client
+			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/orders"))
+				.timeout(Duration.ofSeconds(60))
+				.header("Content-Type", "application/x-ndjson")
+				.POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines)))
+				.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).isEqualTo(429);
 		int accepted = json.readTree(response.body()).get("accepted").asInt();
 		assertThat(accepted).isGreaterThan(0).isLessThan(200);

@@ -46,8 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:orders-faults;DB_CLOSE_DELAY=-1",
-				"sample.store-probe-interval=50ms",
-				"paipa.pipelines.orders.outage.max-backoff=200ms",
+				"sample.store-probe-interval=50ms", "paipa.pipelines.orders.outage.max-backoff=200ms",
 				"paipa.pipelines.orders.steps.enrich.options.latency=0ms" })
 @DirtiesContext
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -101,8 +100,10 @@ class OrdersFaultTests {
 			.until(() -> statuses.stream().filter((status) -> status == 503 || status == 429).count() >= 5);
 		this.database.down.set(false);
 		await().atMost(Duration.ofSeconds(60)).until(() -> health().equals("UP"));
-		await().atMost(Duration.ofSeconds(60)).until(() -> statuses.subList(Math.max(0, statuses.size() - 3),
-				statuses.size()).stream().allMatch((status) -> status == 202) && statuses.size() > 3);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> statuses.subList(Math.max(0, statuses.size() - 3), statuses.size())
+				.stream()
+				.allMatch((status) -> status == 202) && statuses.size() > 3);
 		loading.set(false);
 		load.join(60_000);
 
@@ -202,10 +203,11 @@ class OrdersFaultTests {
 	}
 
 	private JsonNode getJson(String path) throws Exception {
-		return json.readTree(this.client
-			.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).build(),
-					HttpResponse.BodyHandlers.ofString())
-			.body());
+		return json.readTree(
+				this.client
+					.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).build(),
+							HttpResponse.BodyHandlers.ofString())
+					.body());
 	}
 
 	private URI uri(String path) {

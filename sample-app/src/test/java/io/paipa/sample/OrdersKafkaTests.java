@@ -85,8 +85,8 @@ class OrdersKafkaTests {
 				new StringSerializer())) {
 			for (int i = 0; i < n; i++) {
 				String id = "k-" + i;
-				String line = (i % 100 == 50) ? "{\"id\":\"" + id + "\", not json"
-						: "{\"id\":\"" + id + "\",\"customer\":\"c-" + (i % 7) + "\",\"amount\":\"10.00\",\"currency\":\"USD\"}";
+				String line = (i % 100 == 50) ? "{\"id\":\"" + id + "\", not json" : "{\"id\":\"" + id
+						+ "\",\"customer\":\"c-" + (i % 7) + "\",\"amount\":\"10.00\",\"currency\":\"USD\"}";
 				producer.send(new ProducerRecord<>("orders", id, line));
 			}
 			producer.flush();

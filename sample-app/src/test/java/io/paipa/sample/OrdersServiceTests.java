@@ -25,8 +25,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The service over HTTP with an in-memory database: intake, dead letters, stats,
- * health, Prometheus and live rescaling through the paipa endpoint.
+ * The service over HTTP with an in-memory database: intake, dead letters, stats, health,
+ * Prometheus and live rescaling through the paipa endpoint.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:orders-service;DB_CLOSE_DELAY=-1",
@@ -67,8 +67,8 @@ class OrdersServiceTests {
 			assertThat(stats.get("deadLettered").asLong()).isEqualTo(11);
 		});
 		await().atMost(Duration.ofSeconds(30))
-			.untilAsserted(() -> assertThat(getJson("/actuator/paipa/orders").get("completed").asLong())
-				.isGreaterThan(0));
+			.untilAsserted(
+					() -> assertThat(getJson("/actuator/paipa/orders").get("completed").asLong()).isGreaterThan(0));
 		assertThat(getJson("/orders/stats").get("stored").asLong()).isEqualTo(9_990);
 	}
 
@@ -193,7 +193,8 @@ class OrdersServiceTests {
 	}
 
 	static String order(String id) {
-		return "{\"id\":\"" + id + "\",\"customer\":\"c-" + (id.hashCode() & 63) + "\",\"amount\":\"12.50\",\"currency\":\"USD\"}";
+		return "{\"id\":\"" + id + "\",\"customer\":\"c-" + (id.hashCode() & 63)
+				+ "\",\"amount\":\"12.50\",\"currency\":\"USD\"}";
 	}
 
 	static String malformed(int i) {

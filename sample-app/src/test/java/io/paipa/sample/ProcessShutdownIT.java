@@ -58,7 +58,8 @@ class ProcessShutdownIT {
 		Path log = this.dir.resolve("sample.log");
 		String url = SampleProcess.h2Url(this.dir, "orders");
 		int port = SampleProcess.freePort();
-		// a slower lookup (8 workers x 20 ms = 400 orders/s) so that the input is full when the signal comes
+		// a slower lookup (8 workers x 20 ms = 400 orders/s) so that the input is full
+		// when the signal comes
 		this.first = SampleProcess.start(log, "--server.port=" + port, "--spring.datasource.url=" + url,
 				"--paipa.pipelines.orders.steps.enrich.options.latency=20ms");
 		SampleProcess.awaitUp(this.client, port, this.first);
@@ -75,15 +76,17 @@ class ProcessShutdownIT {
 				while (!stopping.get()) {
 					List<String> lines = new ArrayList<>();
 					for (int i = 0; i < 200; i++, next++) {
-						lines.add((next % 97 == 13) ? "{\"id\":\"broken-" + next + "\"" : OrdersServiceTests.order("p-" + next));
+						lines.add((next % 97 == 13) ? "{\"id\":\"broken-" + next + "\""
+								: OrdersServiceTests.order("p-" + next));
 					}
 					HttpResponse<String> response;
 					try {
-						response = this.client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/orders"))
-							.timeout(Duration.ofSeconds(60))
-							.header("Content-Type", "application/x-ndjson")
-							.POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines)))
-							.build(), HttpResponse.BodyHandlers.ofString());
+						response = this.client
+							.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/orders"))
+								.timeout(Duration.ofSeconds(60))
+								.header("Content-Type", "application/x-ndjson")
+								.POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines)))
+								.build(), HttpResponse.BodyHandlers.ofString());
 					}
 					catch (IOException ex) {
 						// the server has gone away: no answer, nothing counted
@@ -101,7 +104,8 @@ class ProcessShutdownIT {
 						// a 429's rest is not resent: the next batch carries new ids
 					}
 					else {
-						throw new IllegalStateException("unexpected answer " + response.statusCode() + ": " + response.body());
+						throw new IllegalStateException(
+								"unexpected answer " + response.statusCode() + ": " + response.body());
 					}
 				}
 			}
@@ -111,8 +115,10 @@ class ProcessShutdownIT {
 		}, "sample-load");
 		loader.start();
 
-		// mid-load: thousands of orders are in, and the client keeps sending (whether the input
-		// is full at that moment depends on the machine; 429s are OrdersBackPressureTests' job)
+		// mid-load: thousands of orders are in, and the client keeps sending (whether the
+		// input
+		// is full at that moment depends on the machine; 429s are
+		// OrdersBackPressureTests' job)
 		await().atMost(Duration.ofSeconds(60)).until(() -> accepted.get() >= 3000 || clientFailure.get() != null);
 		assertThat(clientFailure.get()).isNull();
 
@@ -138,8 +144,9 @@ class ProcessShutdownIT {
 		JsonNode stats = json.readTree(response.body());
 		long stored = stats.get("stored").asLong();
 		long deadLettered = stats.get("deadLettered").asLong();
-		assertThat(stored + deadLettered).as("stored %d + dead-lettered %d; log:%n%s", stored, deadLettered,
-				SampleProcess.log(log)).isEqualTo(accepted.get());
+		assertThat(stored + deadLettered)
+			.as("stored %d + dead-lettered %d; log:%n%s", stored, deadLettered, SampleProcess.log(log))
+			.isEqualTo(accepted.get());
 		assertThat(deadLettered).isGreaterThan(0);
 
 		this.second.destroy();

@@ -29,7 +29,9 @@ final class SampleProcess {
 		return start(log, List.of(), args);
 	}
 
-	/** Starts the jar with options for the JVM (say {@code -Dspring.aot.enabled=true}). */
+	/**
+	 * Starts the jar with options for the JVM (say {@code -Dspring.aot.enabled=true}).
+	 */
 	static Process start(Path log, List<String> jvmOptions, String... args) throws IOException {
 		if (!Files.isRegularFile(JAR)) {
 			throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run 'mvn verify' (it packages first)");
@@ -46,7 +48,9 @@ final class SampleProcess {
 			.start();
 	}
 
-	/** An H2 file database in {@code dir}, kept open until the application has drained. */
+	/**
+	 * An H2 file database in {@code dir}, kept open until the application has drained.
+	 */
 	static String h2Url(Path dir, String name) {
 		return "jdbc:h2:file:" + dir.toAbsolutePath().resolve(name) + ";DB_CLOSE_ON_EXIT=FALSE";
 	}

@@ -7,25 +7,28 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The bounded queue in front of a step: a ring buffer under one lock, moved in batches.
  *
- * <p>Bound: producers may add while fewer than {@code capacity} entries wait, and while
- * the waiting entries plus the items that the step's workers took but have not finished
+ * <p>
+ * Bound: producers may add while fewer than {@code capacity} entries wait, and while the
+ * waiting entries plus the items that the step's workers took but have not finished
  * (their outputs not yet handed on) stay under {@code capacity + max(capacity, workers)}.
  * A worker finishes its items by releasing them on its next take. So the ring never holds
- * more than {@code capacity} entries, and the items of one step, queued or in the hands of
- * its workers, never exceed {@code capacity + max(capacity, workers)}.
+ * more than {@code capacity} entries, and the items of one step, queued or in the hands
+ * of its workers, never exceed {@code capacity + max(capacity, workers)}.
  *
- * <p>A take is bounded by the caller's limit and by a fair share of what waits (what waits
+ * <p>
+ * A take is bounded by the caller's limit and by a fair share of what waits (what waits
  * divided by the number of workers, rounded up), so that one worker cannot leave its
- * siblings idle. Waiters are signalled only when someone waits, and a woken consumer wakes
- * the next one while items remain. {@link #close()} ends the input (consumers drain what
- * is left, then see the end); {@link #abort()} wakes everybody at once and refuses every
- * further put and take.
+ * siblings idle. Waiters are signalled only when someone waits, and a woken consumer
+ * wakes the next one while items remain. {@link #close()} ends the input (consumers drain
+ * what is left, then see the end); {@link #abort()} wakes everybody at once and refuses
+ * every further put and take.
  *
- * <p>Markers are a barrier: a take never returns items from behind a marker. A consumer
- * that finds a marker at the head gets {@link #AT_MARKER} and calls
+ * <p>
+ * Markers are a barrier: a take never returns items from behind a marker. A consumer that
+ * finds a marker at the head gets {@link #AT_MARKER} and calls
  * {@link #awaitMarker(Object[], Consumer)}; the marker is handed to the last of the
- * step's registered consumers to arrive there, once no item taken before it is still in
- * a consumer's hands, and nobody takes past it until that consumer calls
+ * step's registered consumers to arrive there, once no item taken before it is still in a
+ * consumer's hands, and nobody takes past it until that consumer calls
  * {@link #markerPassed()}.
  */
 public final class BatchQueue {
@@ -61,7 +64,10 @@ public final class BatchQueue {
 	/** The number of consumers, among whom a take shares what is waiting. */
 	private int workers;
 
-	/** Room for items in consumers' hands beyond the capacity: {@code max(capacity, workers)}. */
+	/**
+	 * Room for items in consumers' hands beyond the capacity:
+	 * {@code max(capacity, workers)}.
+	 */
 	private int extra;
 
 	private int waitingConsumers;
@@ -81,10 +87,14 @@ public final class BatchQueue {
 	/** Consumers waiting at the marker at the head. */
 	private int arrived;
 
-	/** Whether a consumer holds the marker taken from the head and has not passed it on. */
+	/**
+	 * Whether a consumer holds the marker taken from the head and has not passed it on.
+	 */
 	private boolean markerInHand;
 
-	/** The number of markers passed on, so that a consumer waiting at one sees it went. */
+	/**
+	 * The number of markers passed on, so that a consumer waiting at one sees it went.
+	 */
 	private long passed;
 
 	/**
@@ -242,8 +252,8 @@ public final class BatchQueue {
 	}
 
 	/**
-	 * Waits at the marker at the head until it is handed to this consumer, or passed on by
-	 * another.
+	 * Waits at the marker at the head until it is handed to this consumer, or passed on
+	 * by another.
 	 * @param dst where the marker goes, at index 0
 	 * @param consumer the caller, asked whether it should leave while it waits
 	 * @return 1 when this consumer got the marker (it must call {@link #markerPassed()}),
@@ -319,7 +329,9 @@ public final class BatchQueue {
 		}
 	}
 
-	/** Forgets a consumer that has ended; a marker waiting for it may now be handed out. */
+	/**
+	 * Forgets a consumer that has ended; a marker waiting for it may now be handed out.
+	 */
 	public void deregister() {
 		this.lock.lock();
 		try {
@@ -353,7 +365,8 @@ public final class BatchQueue {
 		this.held = Math.max(0, this.held - n);
 		signalProducers();
 		if (this.held == 0 && this.markers > 0 && this.waitingConsumers > 0) {
-			// consumers waiting at a marker wait for the last item before it to be finished
+			// consumers waiting at a marker wait for the last item before it to be
+			// finished
 			this.notEmpty.signalAll();
 		}
 	}
@@ -520,7 +533,9 @@ public final class BatchQueue {
 		}
 	}
 
-	/** Waits for room; returns the nanos left, or {@code Long.MIN_VALUE} when interrupted. */
+	/**
+	 * Waits for room; returns the nanos left, or {@code Long.MIN_VALUE} when interrupted.
+	 */
 	private long awaitProducer(boolean interruptible, long nanos) {
 		this.waitingProducers++;
 		try {
@@ -547,8 +562,8 @@ public final class BatchQueue {
 	}
 
 	/**
-	 * Changes the number of consumers, which changes their fair share of a take and, above
-	 * the capacity, the room for items in their hands.
+	 * Changes the number of consumers, which changes their fair share of a take and,
+	 * above the capacity, the room for items in their hands.
 	 * @param workers the new number
 	 */
 	public void setWorkers(int workers) {
@@ -569,7 +584,9 @@ public final class BatchQueue {
 		signalAll(false);
 	}
 
-	/** Ends the input: puts are refused, consumers take what is left, then see the end. */
+	/**
+	 * Ends the input: puts are refused, consumers take what is left, then see the end.
+	 */
 	public void close() {
 		signalAll(true);
 	}

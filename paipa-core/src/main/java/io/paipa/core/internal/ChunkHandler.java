@@ -82,8 +82,7 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 
 	@Override
 	public String toString() {
-		return "chunk(" + this.size + ((this.maxWaitNanos > 0) ? ", " + Duration.ofNanos(this.maxWaitNanos) : "")
-				+ ")";
+		return "chunk(" + this.size + ((this.maxWaitNanos > 0) ? ", " + Duration.ofNanos(this.maxWaitNanos) : "") + ")";
 	}
 
 }

@@ -46,7 +46,8 @@ final class DeadLetters {
 
 	/** Calls the handler once; returns what it threw, or {@code null}. */
 	private static Throwable handOnce(DeadLetterHandler handler, DeadLetter letter) {
-		// a cut-off's interrupt was for a handler's blocking call, not for the dead letters
+		// a cut-off's interrupt was for a handler's blocking call, not for the dead
+		// letters
 		boolean interrupted = Thread.interrupted();
 		try {
 			handler.handle(letter);
@@ -63,9 +64,11 @@ final class DeadLetters {
 	}
 
 	private static void lastResort(DeadLetter letter, Throwable failure) {
-		logger.error("Pipeline '{}', step '{}': the dead-letter handler could not take a dead letter ({}); here it is "
-				+ "in full instead: attempts={}, origins={}, cause={}, item={}", letter.pipeline(), letter.step(),
-				failure, letter.attempts(), letter.origins().size(), letter.cause(), full(letter.item()), failure);
+		logger.error(
+				"Pipeline '{}', step '{}': the dead-letter handler could not take a dead letter ({}); here it is "
+						+ "in full instead: attempts={}, origins={}, cause={}, item={}",
+				letter.pipeline(), letter.step(), failure, letter.attempts(), letter.origins().size(), letter.cause(),
+				full(letter.item()), failure);
 	}
 
 	private static String full(Object item) {

@@ -213,7 +213,8 @@ public final class Execution implements Outage.Observer {
 	 * Stops intake, drains within the timeout, then cuts off what is left: queued items
 	 * and unsent outputs go to the dead-letter handler, stuck workers are named. Called
 	 * from one of the run's own threads (a handler), it does not wait for itself: it
-	 * stops intake, leaves the rest to a thread of its own, and returns the counts so far.
+	 * stops intake, leaves the rest to a thread of its own, and returns the counts so
+	 * far.
 	 * @param timeout the longest time to drain
 	 * @return the result
 	 */

@@ -5,17 +5,19 @@ import java.util.Arrays;
 import io.paipa.core.ItemOutcome;
 
 /**
- * What a stream handler holds: the items it took and has not finished, for the
- * settlement of their completion callbacks, for the dead letters of a failure, and for
- * its step's counts. One per stream worker (and per stream step of the inline runner).
+ * What a stream handler holds: the items it took and has not finished, for the settlement
+ * of their completion callbacks, for the dead letters of a failure, and for its step's
+ * counts. One per stream worker (and per stream step of the inline runner).
  *
- * <p>An output covers every item held when it is emitted: it carries a reference on each
+ * <p>
+ * An output covers every item held when it is emitted: it carries a reference on each
  * one's tracker, so that no item settles before an output that may be made of it. An item
  * leaves the list when the handler says it is {@code done} with it, when the handler's
  * call ends, or at a failure; it is counted then (processed, or failed).
  *
- * <p>A handler that never calls {@code done} says nothing of what it holds. So that its
- * list stays short, the items already covered by an output are folded, once there are
+ * <p>
+ * A handler that never calls {@code done} says nothing of what it holds. So that its list
+ * stays short, the items already covered by an output are folded, once there are
  * {@link #FOLD_AT} of them, into one group that settles when the call ends (and counted
  * as processed); and of the items taken since the last output, those a failure
  * dead-letters, at most {@link #RETAINED} are kept.
@@ -174,7 +176,9 @@ final class HeldItems {
 		this.current = null;
 	}
 
-	/** Takes the first {@code n} items out as processed and gives back their references. */
+	/**
+	 * Takes the first {@code n} items out as processed and gives back their references.
+	 */
 	private void release(int n) {
 		Tracker[] released = Arrays.copyOf(this.trackers, n);
 		remove(0, n);

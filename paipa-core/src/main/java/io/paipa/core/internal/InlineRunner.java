@@ -21,12 +21,14 @@ import io.paipa.core.StepStats;
  * input instead, so the steps before it are driven from its iterator; one such step is
  * supported (built-in chunks work in push mode anywhere).
  *
- * <p>Items go through the same {@link ItemProcessor} and {@link HeldItems} as on worker
+ * <p>
+ * Items go through the same {@link ItemProcessor} and {@link HeldItems} as on worker
  * threads, so a run inline gives the same counts, dead letters and listener events as a
  * threaded run of the same pipeline with one worker per step.
  *
- * <p>Handler time is measured exclusively: the time a step spends handing an output to
- * the next step is that step's, not its own.
+ * <p>
+ * Handler time is measured exclusively: the time a step spends handing an output to the
+ * next step is that step's, not its own.
  */
 public final class InlineRunner implements Outage.Observer {
 
@@ -49,7 +51,9 @@ public final class InlineRunner implements Outage.Observer {
 	/** The index of the stream step that pulls its input, or -1. */
 	final int streamAt;
 
-	/** Items and markers that the steps before the stream step produced, waiting for it. */
+	/**
+	 * Items and markers that the steps before the stream step produced, waiting for it.
+	 */
 	final ArrayDeque<Object> ready = new ArrayDeque<>();
 
 	private InlineRunner(PipelineDefinition definition) {
@@ -103,8 +107,8 @@ public final class InlineRunner implements Outage.Observer {
 			drive(source);
 		}
 		catch (PipelineFailedException ex) {
-			this.listeners.stateChanged(opened.size() == this.stages.length ? PipelineState.RUNNING
-					: PipelineState.NEW, PipelineState.FAILED);
+			this.listeners.stateChanged(opened.size() == this.stages.length ? PipelineState.RUNNING : PipelineState.NEW,
+					PipelineState.FAILED);
 			throw ex;
 		}
 		finally {
@@ -145,8 +149,8 @@ public final class InlineRunner implements Outage.Observer {
 			throw new PipelineFailedException(this.definition.name(), "(source)", null, "the source failed", ex);
 		}
 		if (next instanceof Marker marker) {
-			push(0, new MarkerEntry(marker.value(), (marker.onPassed() != null)
-					? new Tracker.Input(marker.onPassed(), this.definition.name()) : null));
+			push(0, new MarkerEntry(marker.value(),
+					(marker.onPassed() != null) ? new Tracker.Input(marker.onPassed(), this.definition.name()) : null));
 		}
 		else {
 			this.in++;

@@ -80,9 +80,10 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		Listeners listeners = runner.listeners;
 		OutagePolicy outage = (step.outage() != null) ? step.outage() : runner.definition.outage();
 		this.outage = new Outage(runner.definition.name(), step.name(), "step", outage, runner);
-		this.deadLetterOutage = new Outage(runner.definition.name(), step.name(), "dead-letter handler", outage, runner);
-		this.processor = new ItemProcessor(runner.definition.name(), step.name(), step.kind() == StepKind.FAN_OUT,
-				last, retry, policy, listeners, this.counts, this, listeners.perItem || listeners.sampled, this.outage,
+		this.deadLetterOutage = new Outage(runner.definition.name(), step.name(), "dead-letter handler", outage,
+				runner);
+		this.processor = new ItemProcessor(runner.definition.name(), step.name(), step.kind() == StepKind.FAN_OUT, last,
+				retry, policy, listeners, this.counts, this, listeners.perItem || listeners.sampled, this.outage,
 				step.isolateFailures());
 		this.held = new HeldItems(step.name(), this.counts, listeners);
 	}
@@ -135,7 +136,10 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		}
 	}
 
-	/** As a worker killed by an unexpected error: the item is dead-lettered, the worker "replaced". */
+	/**
+	 * As a worker killed by an unexpected error: the item is dead-lettered, the worker
+	 * "replaced".
+	 */
 	private void died(Object item, Error error) {
 		this.processor.died(item, error);
 		Listeners listeners = this.runner.listeners;
@@ -165,8 +169,8 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 			this.chunk = null;
 			this.counts.processed += full.size();
 			if (this.runner.listeners.perItem) {
-				full.forEach((item) -> this.runner.listeners.itemProcessed(this.step.name(), ItemOutcome.PROCESSED,
-						-1));
+				full.forEach(
+						(item) -> this.runner.listeners.itemProcessed(this.step.name(), ItemOutcome.PROCESSED, -1));
 			}
 			emit(full);
 		}
@@ -177,7 +181,10 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 		flushChunk();
 	}
 
-	/** Runs this stream step, its input driven by pushing source items through the steps before it. */
+	/**
+	 * Runs this stream step, its input driven by pushing source items through the steps
+	 * before it.
+	 */
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	void runStream(Iterator<?> source) {
 		UpstreamInput input = new UpstreamInput(this.runner, this, this.held, source);
@@ -255,9 +262,8 @@ final class InlineStage implements StepContext, ItemProcessor.Env, MarkerCall.Ta
 	}
 
 	StepStats stats(long handlerNanos) {
-		return new StepStats(this.step.name(), this.in, this.counts.processed, this.counts.dropped,
-				this.counts.retried, this.counts.failed, this.deadLettered, 0, this.emitted, this.restarts,
-				handlerNanos);
+		return new StepStats(this.step.name(), this.in, this.counts.processed, this.counts.dropped, this.counts.retried,
+				this.counts.failed, this.deadLettered, 0, this.emitted, this.restarts, handlerNanos);
 	}
 
 	// ---- ItemProcessor.Env and MarkerCall.Target

@@ -16,7 +16,8 @@ import io.paipa.core.PipelineState;
  * How items enter a run: put or offered by callers, pulled from a batch source, or taken
  * from a caller's queue, each handed to the first queue as soon as it is there.
  *
- * <p>An item is accepted once it is taken from its source; from then on it ends like any
+ * <p>
+ * An item is accepted once it is taken from its source; from then on it ends like any
  * other, even when a stop comes before it reached the first queue. Intake ends before the
  * first queue closes: a stop first stops the source thread (it pulls nothing more and
  * hands on what it took), then closes the queue, so that the workers drain it.
@@ -80,8 +81,7 @@ final class Intake {
 			return false;
 		}
 		checkAccepting(weight);
-		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this.execution.name()))
-				: item;
+		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this.execution.name())) : item;
 		Object[] one = { raw };
 		if (this.queue.put(one, 0, 1, true, left, this.counters.in) == 1) {
 			return true;
@@ -123,8 +123,8 @@ final class Intake {
 
 	private boolean refused() throws InterruptedException {
 		if (Thread.interrupted()) {
-			throw new InterruptedException("Interrupted while waiting for room in pipeline '" + this.execution.name()
-					+ "'");
+			throw new InterruptedException(
+					"Interrupted while waiting for room in pipeline '" + this.execution.name() + "'");
 		}
 		if (this.queue.isClosed() || this.queue.isAborted()) {
 			throw notAccepting();
@@ -138,8 +138,7 @@ final class Intake {
 	}
 
 	private MarkerEntry entry(Object marker, CompletionCallback callback) {
-		return new MarkerEntry(marker,
-				(callback != null) ? new Tracker.Input(callback, this.execution.name()) : null);
+		return new MarkerEntry(marker, (callback != null) ? new Tracker.Input(callback, this.execution.name()) : null);
 	}
 
 	// ---- sources
@@ -162,7 +161,8 @@ final class Intake {
 
 	private void pump(Iterator<?> iterator) {
 		try {
-			// room is waited for before the next pull, so the source holds nothing beyond the bound
+			// room is waited for before the next pull, so the source holds nothing beyond
+			// the bound
 			int room = 0;
 			while (!this.stopping) {
 				room = (room > 0) ? room : this.queue.awaitRoom();
@@ -182,8 +182,8 @@ final class Intake {
 		}
 		catch (Throwable ex) {
 			if (!this.stopping && !this.execution.termination.isAborted()) {
-				this.execution.termination
-					.fail(new PipelineFailedException(this.execution.name(), "(source)", null, "the source failed", ex));
+				this.execution.termination.fail(
+						new PipelineFailedException(this.execution.name(), "(source)", null, "the source failed", ex));
 			}
 		}
 		finally {

@@ -49,7 +49,8 @@ final class IntakeGate {
 	 * @param weight the item's weight
 	 * @param timeoutNanos the longest wait, negative for none
 	 * @param open whether the input still takes items; false ends the wait
-	 * @return the rest of the timeout (negative when there is none), or {@link #TIMED_OUT}
+	 * @return the rest of the timeout (negative when there is none), or
+	 * {@link #TIMED_OUT}
 	 * @throws InterruptedException when interrupted while waiting
 	 */
 	long enter(long weight, long timeoutNanos, BooleanSupplier open) throws InterruptedException {
@@ -80,7 +81,9 @@ final class IntakeGate {
 				|| (this.weigher != null && this.weight > 0 && this.weight + weight > this.maxWeight);
 	}
 
-	/** Waits while a step is in an outage, for a source thread; an interrupt ends nothing. */
+	/**
+	 * Waits while a step is in an outage, for a source thread; an interrupt ends nothing.
+	 */
 	void awaitNoOutage(BooleanSupplier open) {
 		while (this.execution.inOutage() && open.getAsBoolean()) {
 			this.lock.lock();
@@ -98,7 +101,9 @@ final class IntakeGate {
 		}
 	}
 
-	/** Items of this weight left the input (refused, or the first step is done with them). */
+	/**
+	 * Items of this weight left the input (refused, or the first step is done with them).
+	 */
 	void leave(long weight) {
 		if (weight == 0) {
 			return;

@@ -16,9 +16,10 @@ import io.paipa.core.StepHandler;
  * in {@code runInline} alike: attempts with retries in place, the outcome, the dead
  * letter or the failure, the listener events, and the item's settlement.
  *
- * <p>{@link #process(Object)} returns once the item is accounted for (processed,
- * dropped or dead-lettered). It throws {@link Abort} when the run failed: the item is
- * then not accounted for, and the caller counts it with the rest of what it held.
+ * <p>
+ * {@link #process(Object)} returns once the item is accounted for (processed, dropped or
+ * dead-lettered). It throws {@link Abort} when the run failed: the item is then not
+ * accounted for, and the caller counts it with the rest of what it held.
  */
 final class ItemProcessor {
 
@@ -31,10 +32,14 @@ final class ItemProcessor {
 		/** Whether a stop's timeout ran out: no further attempt is made. */
 		boolean cutOff();
 
-		/** Called after each attempt: a worker abandoned meanwhile throws {@link Abort}. */
+		/**
+		 * Called after each attempt: a worker abandoned meanwhile throws {@link Abort}.
+		 */
 		void attempted();
 
-		/** Waits out a retry's backoff; false when a failure or a cut-off ended it early. */
+		/**
+		 * Waits out a retry's backoff; false when a failure or a cut-off ended it early.
+		 */
 		boolean pause(long nanos);
 
 		/** Hands an output on. */
@@ -49,7 +54,9 @@ final class ItemProcessor {
 		/** Fails the run; the returned exception is thrown by the processor. */
 		RuntimeException fail(PipelineFailedException failure);
 
-		/** Items entered the step in place of one: a chunk taken apart into its members. */
+		/**
+		 * Items entered the step in place of one: a chunk taken apart into its members.
+		 */
 		void entered(int n);
 
 		/** Starts timing an attempt, only when listeners want each item's time. */
@@ -304,8 +311,8 @@ final class ItemProcessor {
 	}
 
 	/**
-	 * A chunk that failed is taken apart: each member goes through the step on its own, as
-	 * a one-member list, with its own completion tracking where the chunk's tracker is
+	 * A chunk that failed is taken apart: each member goes through the step on its own,
+	 * as a one-member list, with its own completion tracking where the chunk's tracker is
 	 * aligned with its members.
 	 */
 	private void isolate(Object raw, List<?> list) {
@@ -320,7 +327,8 @@ final class ItemProcessor {
 		Exception[] failures = new Exception[members.length];
 		int[] tries = new int[members.length];
 		int tried = tryAlone(members, failures, tries);
-		// no member went through alone: rather what the step depends on is down than each one bad
+		// no member went through alone: rather what the step depends on is down than each
+		// one bad
 		boolean down = failures[0] != null && failures[tried - 1] != null && noneWentThrough(failures, tried)
 				&& this.outage.detects() && !this.env.cutOff();
 		for (int i = 0; i < members.length; i++) {
@@ -362,7 +370,10 @@ final class ItemProcessor {
 		return true;
 	}
 
-	/** A member that failed alone: dead-lettered, or, when all did, held through the outage. */
+	/**
+	 * A member that failed alone: dead-lettered, or, when all did, held through the
+	 * outage.
+	 */
 	private void isolated(Object member, Exception failure, int tries, boolean down, boolean first) {
 		Exception last = failure;
 		this.attempt = tries;
@@ -397,7 +408,9 @@ final class ItemProcessor {
 		event(ItemOutcome.FAILED, this.lastNanos);
 	}
 
-	/** The worker died of an unexpected error on this item: it is dead-lettered with it. */
+	/**
+	 * The worker died of an unexpected error on this item: it is dead-lettered with it.
+	 */
 	void died(Object raw, Throwable error) {
 		this.counts.failed++;
 		event(ItemOutcome.FAILED, -1);

@@ -10,8 +10,9 @@ import io.paipa.core.StepKind;
  * is there, never waiting to fill it), hands each item to the {@link ItemProcessor}, and
  * hands the outputs on as one batch before it takes the next.
  *
- * <p>After a stop's cut-off it starts no new item: the item in hand is finished (its
- * outputs dead-lettered if they cannot go on), the rest of the batch is dead-lettered.
+ * <p>
+ * After a stop's cut-off it starts no new item: the item in hand is finished (its outputs
+ * dead-lettered if they cannot go on), the rest of the batch is dead-lettered.
  */
 final class ItemWorker extends Worker implements ItemProcessor.Env {
 
@@ -20,7 +21,9 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 	/** Whether the first item of each batch is timed, for listeners that take samples. */
 	private final boolean sampleFirst;
 
-	/** When the batch under way started, 0 when none is (or items are timed one by one). */
+	/**
+	 * When the batch under way started, 0 when none is (or items are timed one by one).
+	 */
 	private long batchStart;
 
 	/** Whether the pipeline's input is bounded by weight and this is its first step. */
@@ -57,7 +60,10 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 		}
 	}
 
-	/** Ends the batch, hands its outputs on, takes the next: its size, 0 after a marker, or why not. */
+	/**
+	 * Ends the batch, hands its outputs on, takes the next: its size, 0 after a marker,
+	 * or why not.
+	 */
 	private int nextBatch() {
 		endBatch();
 		publish();
@@ -100,8 +106,8 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 			this.execution.intake.gate.leave(this.execution.intake.gate.weigh(raw));
 		}
 		if (sample && firstTry) {
-			long nanos = (this.batchStart != 0)
-					? Math.max(0, System.nanoTime() - this.batchStart - this.blockedNanos) : this.processor.lastNanos;
+			long nanos = (this.batchStart != 0) ? Math.max(0, System.nanoTime() - this.batchStart - this.blockedNanos)
+					: this.processor.lastNanos;
 			this.execution.listeners.handlerSampled(this.step.name(), nanos);
 		}
 	}

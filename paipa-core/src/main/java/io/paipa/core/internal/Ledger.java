@@ -18,8 +18,8 @@ import io.paipa.core.StepStats;
 
 /**
  * The accounting of one run: every step's counts, the items that left the last step, and
- * where items go that cannot go on: to the dead-letter handler (a handler's failure
- * under the skip policy, or a stop that ran out of time), or into the abandoned count (a
+ * where items go that cannot go on: to the dead-letter handler (a handler's failure under
+ * the skip policy, or a stop that ran out of time), or into the abandoned count (a
  * failure under the fail policy, a worker stuck past the shutdown timeout, or a tracked
  * item a stop leaves to its source).
  */
@@ -104,8 +104,8 @@ final class Ledger {
 
 	private void deliver(int step, Object item, Throwable cause, int attempts, Object raw) {
 		if (!(cause instanceof PipelineClosedException)) {
-			recordError("step '" + stepName(step) + "' dead-lettered an item after " + attempts + " attempt(s): "
-					+ cause);
+			recordError(
+					"step '" + stepName(step) + "' dead-lettered an item after " + attempts + " attempt(s): " + cause);
 		}
 		DeadLetter letter = new DeadLetter(this.definition.name(), stepName(step), item, cause, attempts,
 				Tracker.originsOf(raw));
@@ -115,8 +115,8 @@ final class Ledger {
 
 	/**
 	 * An item that a stop did not let step {@code step} finish: dead-lettered with
-	 * {@code cause}, or, when its source redelivers what a stop leaves unfinished, left to
-	 * the source (abandoned, never settled).
+	 * {@code cause}, or, when its source redelivers what a stop leaves unfinished, left
+	 * to the source (abandoned, never settled).
 	 */
 	void stopped(int step, Object raw, Throwable cause, int attempts) {
 		if (this.closed) {
@@ -171,7 +171,10 @@ final class Ledger {
 		return raw instanceof BatchQueue.Marker || raw instanceof Marker;
 	}
 
-	/** Outputs that never reached step {@code step}: they count in there, then as leftovers. */
+	/**
+	 * Outputs that never reached step {@code step}: they count in there, then as
+	 * leftovers.
+	 */
 	void refused(int step, Object[] items, int from, int to) {
 		int markers = 0;
 		for (int i = from; i < to; i++) {

@@ -40,7 +40,9 @@ final class Listeners {
 		this.sampled = sampled;
 	}
 
-	/** Whether the listener's class overrides the default method; when unsure, it does. */
+	/**
+	 * Whether the listener's class overrides the default method; when unsure, it does.
+	 */
 	private static boolean overrides(PipelineListener listener, String name, Class<?>... parameters) {
 		try {
 			return listener.getClass().getMethod(name, parameters).getDeclaringClass() != PipelineListener.class;

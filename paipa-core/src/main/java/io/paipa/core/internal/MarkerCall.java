@@ -14,8 +14,8 @@ import io.paipa.core.StreamHandler;
 /**
  * One call of a handler's {@code onMarker} hook, on a worker thread or in the inline
  * runner: what it emits goes where the step's outputs go, what it passes on follows them.
- * A hook that throws is logged and the marker is passed on all the same, so that a
- * marker is never lost to a handler's mistake.
+ * A hook that throws is logged and the marker is passed on all the same, so that a marker
+ * is never lost to a handler's mistake.
  */
 final class MarkerCall implements MarkerEmitter<Object> {
 

@@ -15,7 +15,10 @@ final class MarkerEntry implements BatchQueue.Marker {
 		this.tracker = tracker;
 	}
 
-	/** The same marker's tracker on another control object, for a step that passes on another. */
+	/**
+	 * The same marker's tracker on another control object, for a step that passes on
+	 * another.
+	 */
 	MarkerEntry passOn(Object marker) {
 		if (this.tracker != null) {
 			this.tracker.retain();
@@ -23,7 +26,9 @@ final class MarkerEntry implements BatchQueue.Marker {
 		return new MarkerEntry(marker, this.tracker);
 	}
 
-	/** Gives back this entry's reference: it has left the pipeline, or a step ended it. */
+	/**
+	 * Gives back this entry's reference: it has left the pipeline, or a step ended it.
+	 */
 	void release() {
 		if (this.tracker != null) {
 			this.tracker.release();

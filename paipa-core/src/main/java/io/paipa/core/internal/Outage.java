@@ -136,9 +136,10 @@ final class Outage {
 			this.since = Math.max(1, System.nanoTime());
 			this.began = Instant.now();
 		}
-		logger.warn("Pipeline '{}', step '{}': outage: the {} keeps failing ({}); holding what failed and "
-				+ "retrying it, taking no input until it goes through", this.pipeline, this.step, this.what,
-				String.valueOf(cause));
+		logger.warn(
+				"Pipeline '{}', step '{}': outage: the {} keeps failing ({}); holding what failed and "
+						+ "retrying it, taking no input until it goes through",
+				this.pipeline, this.step, this.what, String.valueOf(cause));
 		this.observer.outageStarted(this.step, cause);
 	}
 

@@ -6,10 +6,10 @@ import java.util.Arrays;
  * A worker's outputs on their way to the next step, handed on as one batch. For the last
  * step there is no next queue: outputs complete at once and settle their trackers.
  *
- * <p>When the next queue refuses outputs, the run was aborted. After a failure the
- * outputs are abandoned and the worker unwinds ({@link Abort}); after a stop's cut-off
- * they are dead-lettered at the next step and the worker goes on finishing the item in
- * its hands.
+ * <p>
+ * When the next queue refuses outputs, the run was aborted. After a failure the outputs
+ * are abandoned and the worker unwinds ({@link Abort}); after a stop's cut-off they are
+ * dead-lettered at the next step and the worker goes on finishing the item in its hands.
  */
 final class OutputBuffer implements MarkerCall.Target {
 

@@ -12,10 +12,10 @@ import io.paipa.core.Weigher;
 
 /**
  * A pipeline as built: immutable. {@code errorPolicy} is {@code null} when it follows the
- * mode (fail in batch runs, skip in continuous ones). {@code redeliverTrackedAtStop}: items
- * with a completion callback that a stop could not finish are abandoned, not
- * dead-lettered. {@code outage} is never {@code null}. {@code inputMaxWeight} is 0 when the
- * input is bounded by count only.
+ * mode (fail in batch runs, skip in continuous ones). {@code redeliverTrackedAtStop}:
+ * items with a completion callback that a stop could not finish are abandoned, not
+ * dead-lettered. {@code outage} is never {@code null}. {@code inputMaxWeight} is 0 when
+ * the input is bounded by count only.
  */
 public record PipelineDefinition(String name, List<StepDefinition> steps, int inputCapacity, ErrorPolicy errorPolicy,
 		RetryPolicy retry, OutagePolicy outage, DeadLetterHandler deadLetterHandler, List<PipelineListener> listeners,

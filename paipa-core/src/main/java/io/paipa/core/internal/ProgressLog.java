@@ -11,8 +11,8 @@ import io.paipa.core.StepSnapshot;
 import io.paipa.core.StepStats;
 
 /**
- * Logs one INFO line per interval while a run lasts: each step's items per second,
- * queue depth and busy workers, and the pipeline's totals.
+ * Logs one INFO line per interval while a run lasts: each step's items per second, queue
+ * depth and busy workers, and the pipeline's totals.
  */
 final class ProgressLog implements Runnable {
 

@@ -29,7 +29,8 @@ final class Reckoning {
 		List<String> stuck = new ArrayList<>();
 		Thread source = execution.intake.sourceThread();
 		if (source != null && !Threads.join(source, graceDeadline)) {
-			// it ends on its own once it sees the abort, unless the caller's source blocks
+			// it ends on its own once it sees the abort, unless the caller's source
+			// blocks
 			stuck.add(source.getName());
 		}
 		countQueued(execution);
@@ -57,9 +58,10 @@ final class Reckoning {
 					stuck.add(worker.name);
 					threads.add(worker.thread);
 					int held = worker.abandonAsStuck();
-					logger.warn("Pipeline '{}': worker {} did not end after the shutdown timeout and an interrupt; "
-							+ "abandoned with {} item(s). It is at:{}", execution.name(), worker.name, held,
-							Threads.stackOf(worker.thread));
+					logger.warn(
+							"Pipeline '{}': worker {} did not end after the shutdown timeout and an interrupt; "
+									+ "abandoned with {} item(s). It is at:{}",
+							execution.name(), worker.name, held, Threads.stackOf(worker.thread));
 				}
 			}
 		}

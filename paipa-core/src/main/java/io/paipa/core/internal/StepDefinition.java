@@ -9,8 +9,8 @@ import io.paipa.core.RetryPolicy;
 import io.paipa.core.StepKind;
 
 /**
- * One step as built: immutable. {@code errorPolicy}, {@code retry} and {@code outage}
- * are {@code null} when the pipeline's apply.
+ * One step as built: immutable. {@code errorPolicy}, {@code retry} and {@code outage} are
+ * {@code null} when the pipeline's apply.
  */
 public record StepDefinition(String name, StepKind kind, Object handler, int workers, int queueCapacity,
 		ErrorPolicy errorPolicy, RetryPolicy retry, OutagePolicy outage, boolean isolateFailures,

@@ -23,10 +23,11 @@ import io.paipa.core.StepSnapshot;
  * rescales, and closes the next step's queue when its last worker has ended with the
  * input.
  *
- * <p>Scaling down never interrupts: the supervisor asks workers to leave, and each
- * leaves between batches, after its outputs are handed on. Workers of a step that has
- * too few (one left while another was asked to stay) are topped up on exit. Every worker
- * is registered with the step's queue as a consumer from its start to its end, so that a
+ * <p>
+ * Scaling down never interrupts: the supervisor asks workers to leave, and each leaves
+ * between batches, after its outputs are handed on. Workers of a step that has too few
+ * (one left while another was asked to stay) are topped up on exit. Every worker is
+ * registered with the step's queue as a consumer from its start to its end, so that a
  * marker waits for all of them.
  */
 final class StepRuntime {
@@ -251,8 +252,8 @@ final class StepRuntime {
 					"workers died " + deaths + " times, more than the restart limit of " + limit, error));
 		}
 		else {
-			logger.warn("Pipeline '{}', step '{}': {}; starting a replacement", this.execution.name(), name(),
-					message, error);
+			logger.warn("Pipeline '{}', step '{}': {}; starting a replacement", this.execution.name(), name(), message,
+					error);
 		}
 		if (deaths <= limit && replace(worker)) {
 			this.execution.listeners.workerRestarted(name(), worker.name, error);
@@ -279,7 +280,8 @@ final class StepRuntime {
 			if (this.execution.termination.isAborted() || this.finished) {
 				return false;
 			}
-			// the replacement counts as a consumer before the dead worker stops counting, so
+			// the replacement counts as a consumer before the dead worker stops counting,
+			// so
 			// that a marker cannot be handed out between the two while its outputs wait
 			this.workers.remove(worker);
 			startWorker(worker, false);
@@ -293,8 +295,7 @@ final class StepRuntime {
 	}
 
 	private boolean finishIfLastLocked() {
-		if (!this.finished && this.workers.isEmpty()
-				&& (this.inputEnded || this.execution.termination.isAborted())) {
+		if (!this.finished && this.workers.isEmpty() && (this.inputEnded || this.execution.termination.isAborted())) {
 			this.finished = true;
 			return true;
 		}

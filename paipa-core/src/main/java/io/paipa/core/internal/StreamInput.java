@@ -102,8 +102,8 @@ final class StreamInput implements StepInput<Object> {
 	}
 
 	/**
-	 * Refills the batch: first without waiting; if nothing is there, hands the outputs on,
-	 * then waits.
+	 * Refills the batch: first without waiting; if nothing is there, hands the outputs
+	 * on, then waits.
 	 * @param timeoutNanos the longest wait, negative for no limit
 	 * @return whether items came
 	 */

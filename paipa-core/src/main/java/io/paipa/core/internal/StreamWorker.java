@@ -18,7 +18,8 @@ import io.paipa.core.StreamHandler;
  * the handler holds, and so when its items settle and which a failure dead-letters, is
  * kept by {@link HeldItems}.
  *
- * <p>The handler is called again whenever its call ends before the input did: after it
+ * <p>
+ * The handler is called again whenever its call ends before the input did: after it
  * returned early, after it threw under the skip policy, and after a marker.
  */
 final class StreamWorker extends Worker {
@@ -75,7 +76,9 @@ final class StreamWorker extends Worker {
 		}
 	}
 
-	/** After a call of the handler: how the worker ends, or {@code null} to call it again. */
+	/**
+	 * After a call of the handler: how the worker ends, or {@code null} to call it again.
+	 */
 	private Exit afterCall(boolean returned) {
 		int exit = this.input.exit;
 		if (exit == BatchQueue.AT_MARKER) {
@@ -115,17 +118,17 @@ final class StreamWorker extends Worker {
 		this.step.counters.abandoned.add(lost.length);
 		publish();
 		this.termination.fail(new PipelineFailedException(this.execution.name(), this.step.name(), current,
-				(current != null) ? "stream handler failed" : "stream handler failed before taking an item",
-				failure));
+				(current != null) ? "stream handler failed" : "stream handler failed before taking an item", failure));
 		throw Abort.INSTANCE;
 	}
 
 	private void deadLetter(Object[] lost, Throwable failure, Object current) {
 		if (lost.length == 0) {
 			this.execution.ledger.recordError("step '" + this.step.name() + "': stream handler failed: " + failure);
-			logger.warn("Pipeline '{}', step '{}': the stream handler failed after emitting outputs for every item "
-					+ "it held (last item: {}); nothing to dead-letter", this.execution.name(), this.step.name(),
-					PipelineFailedException.summarize(current), failure);
+			logger.warn(
+					"Pipeline '{}', step '{}': the stream handler failed after emitting outputs for every item "
+							+ "it held (last item: {}); nothing to dead-letter",
+					this.execution.name(), this.step.name(), PipelineFailedException.summarize(current), failure);
 			return;
 		}
 		// dead-letter first: a source acknowledging on completion must not run ahead

@@ -19,7 +19,8 @@ import io.paipa.core.PipelineState;
  * steps still running, the first failure, a stop (drain, then cut off), the workers that
  * did not end, and the result.
  *
- * <p>A run is aborted in one of two ways. A failure under the fail policy abandons what is
+ * <p>
+ * A run is aborted in one of two ways. A failure under the fail policy abandons what is
  * in flight: queues refuse everything, workers are interrupted and unwind. A stop whose
  * timeout ran out cuts the run off: queues refuse everything and workers are interrupted
  * too, but each worker finishes the item in its hands; what cannot go on is
@@ -84,7 +85,10 @@ final class Termination {
 		return this.failed;
 	}
 
-	/** Whether a stop's timeout ran out: nothing new starts, what cannot go on is dead-lettered. */
+	/**
+	 * Whether a stop's timeout ran out: nothing new starts, what cannot go on is
+	 * dead-lettered.
+	 */
 	boolean isCutOff() {
 		return this.cutOff;
 	}
@@ -208,9 +212,8 @@ final class Termination {
 		this.lock.lock();
 		try {
 			while (!ended()) {
-				long limit = (this.failure == null) ? deadline
-						: (deadline < 0) ? this.failedAt + failureTimeout
-								: Math.min(deadline, this.failedAt + failureTimeout);
+				long limit = (this.failure == null) ? deadline : (deadline < 0) ? this.failedAt + failureTimeout
+						: Math.min(deadline, this.failedAt + failureTimeout);
 				if (limit < 0) {
 					this.changed.await();
 					continue;
@@ -321,8 +324,8 @@ final class Termination {
 		if (awaitEnd(deadline)) {
 			return finish(PipelineState.STOPPED, System.nanoTime() + GRACE_NANOS);
 		}
-		this.execution.ledger.recordError(
-				"stop did not drain within " + timeout + "; remaining items were dead-lettered");
+		this.execution.ledger
+			.recordError("stop did not drain within " + timeout + "; remaining items were dead-lettered");
 		logger.warn("Pipeline '{}' did not drain within {}; cutting it off and dead-lettering what is left",
 				this.execution.name(), timeout);
 		cutOff();
@@ -377,7 +380,9 @@ final class Termination {
 		}
 	}
 
-	/** Wakes and ends everything: queues refuse puts and takes, workers are interrupted. */
+	/**
+	 * Wakes and ends everything: queues refuse puts and takes, workers are interrupted.
+	 */
 	private void abortAll() {
 		for (BatchQueue queue : this.execution.queues) {
 			queue.abort();
@@ -422,8 +427,7 @@ final class Termination {
 					: (this.stopping && !completedAnyway()) ? PipelineState.STOPPED : endState;
 			if (this.failure != null && !stuck.isEmpty()) {
 				this.failure.addSuppressed(new IllegalStateException("Worker threads " + stuck
-						+ " did not end within the shutdown timeout of "
-						+ this.execution.definition().shutdownTimeout()
+						+ " did not end within the shutdown timeout of " + this.execution.definition().shutdownTimeout()
 						+ " after the failure and were abandoned with the items they held"));
 			}
 			setState(finalState);

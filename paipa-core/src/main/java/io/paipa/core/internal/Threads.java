@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * Creates the pipeline's threads: daemon platform threads, or virtual threads on Java 21
  * and later (looked up reflectively, since the build targets Java 17).
  *
- * <p>Threads are daemons on purpose: the pipeline's own lifecycle ({@code run} blocks,
+ * <p>
+ * Threads are daemons on purpose: the pipeline's own lifecycle ({@code run} blocks,
  * {@code stop} drains) decides when work ends, and a handler stuck in code that ignores
  * interrupts, abandoned by a stop, must not keep the JVM from exiting.
  */
@@ -27,8 +28,8 @@ public final class Threads {
 	}
 
 	/**
-	 * Waits for a thread to end, at most until the deadline. An interrupt does not end the
-	 * wait; the caller's interrupt status is set again afterwards.
+	 * Waits for a thread to end, at most until the deadline. An interrupt does not end
+	 * the wait; the caller's interrupt status is set again afterwards.
 	 * @return whether it ended
 	 */
 	static boolean join(Thread thread, long deadline) {
@@ -49,7 +50,9 @@ public final class Threads {
 		return !thread.isAlive();
 	}
 
-	/** Waits for threads to end, at most until the deadline, skipping some and the caller. */
+	/**
+	 * Waits for threads to end, at most until the deadline, skipping some and the caller.
+	 */
 	static void joinAll(Iterable<Thread> threads, long deadline, Set<Thread> skip) {
 		for (Thread thread : threads) {
 			if (thread != Thread.currentThread() && !skip.contains(thread)) {
@@ -87,7 +90,8 @@ public final class Threads {
 			MethodHandles.Lookup lookup = MethodHandles.publicLookup();
 			Class<?> builderClass = Class.forName("java.lang.Thread$Builder");
 			Class<?> ofVirtualClass = Class.forName("java.lang.Thread$Builder$OfVirtual");
-			MethodHandle ofVirtual = lookup.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtualClass));
+			MethodHandle ofVirtual = lookup.findStatic(Thread.class, "ofVirtual",
+					MethodType.methodType(ofVirtualClass));
 			MethodHandle name = lookup.findVirtual(ofVirtualClass, "name",
 					MethodType.methodType(ofVirtualClass, String.class));
 			MethodHandle unstarted = lookup.findVirtual(builderClass, "unstarted",

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 import io.paipa.core.CompletionCallback;
 
 /**
- * A reference count over an input item and everything derived from it. Every envelope
- * in flight holds one reference; fan-out adds references, a chunk holds its members'
+ * A reference count over an input item and everything derived from it. Every envelope in
+ * flight holds one reference; fan-out adds references, a chunk holds its members'
  * references through a {@link Group}, and an item that completes, is dropped or is
  * dead-lettered gives its reference back. At zero the item has settled.
  */
@@ -53,7 +53,9 @@ public abstract class Tracker {
 		}
 	}
 
-	/** Called once, when the last reference was given back (groups settle their members). */
+	/**
+	 * Called once, when the last reference was given back (groups settle their members).
+	 */
 	protected void settled() {
 	}
 
@@ -105,7 +107,8 @@ public abstract class Tracker {
 
 		@Override
 		protected void settled() {
-			// a cut-off's interrupt was for a handler's blocking call, not for the callback
+			// a cut-off's interrupt was for a handler's blocking call, not for the
+			// callback
 			boolean interrupted = Thread.interrupted();
 			try {
 				this.callback.completed();
@@ -152,7 +155,9 @@ public abstract class Tracker {
 			return this.members.length;
 		}
 
-		/** Whether the members stand for the elements of a list of this size, by position. */
+		/**
+		 * Whether the members stand for the elements of a list of this size, by position.
+		 */
 		boolean isAlignedWith(int size) {
 			return this.aligned && this.members.length == size;
 		}

@@ -23,7 +23,10 @@ final class UpstreamInput implements StepInput<Object> {
 
 	private boolean sourceEnded;
 
-	/** 0 while the input goes on, {@link BatchQueue#ENDED} or {@link BatchQueue#AT_MARKER}. */
+	/**
+	 * 0 while the input goes on, {@link BatchQueue#ENDED} or
+	 * {@link BatchQueue#AT_MARKER}.
+	 */
 	int exit;
 
 	/** Items given out in this call. */

@@ -16,9 +16,10 @@ import io.paipa.core.StepLifecycle;
  * One worker thread of a step: opens its handler, runs the step's loop, closes the
  * handler and reports how it ended to its {@link StepRuntime}.
  *
- * <p>The items a worker took (its batch) and its unsent outputs live in fields, so that
- * a worker that dies of an unexpected error hands them to its replacement and nothing
- * is lost or processed twice.
+ * <p>
+ * The items a worker took (its batch) and its unsent outputs live in fields, so that a
+ * worker that dies of an unexpected error hands them to its replacement and nothing is
+ * lost or processed twice.
  */
 abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 
@@ -69,7 +70,9 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 
 	volatile boolean leaving;
 
-	/** Whether the worker is one of those the run started with, whose opening it awaits. */
+	/**
+	 * Whether the worker is one of those the run started with, whose opening it awaits.
+	 */
 	boolean initial;
 
 	volatile boolean exited;
@@ -213,7 +216,8 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 	final void abandonHeld() {
 		onAbort();
 		if (this.inPos < this.inLen) {
-			// out of the batch first: a worker named stuck while it dead-letters them counts none twice
+			// out of the batch first: a worker named stuck while it dead-letters them
+			// counts none twice
 			Object[] rest = Arrays.copyOfRange(this.in, this.inPos, this.inLen);
 			Arrays.fill(this.in, this.inPos, this.inLen, null);
 			this.inPos = this.inLen;
@@ -278,7 +282,9 @@ abstract class Worker implements Runnable, BatchQueue.Consumer, StepContext {
 		return held;
 	}
 
-	/** The number of items the handler holds beyond the batch (a stream's taken items). */
+	/**
+	 * The number of items the handler holds beyond the batch (a stream's taken items).
+	 */
 	int inHandler() {
 		return 0;
 	}

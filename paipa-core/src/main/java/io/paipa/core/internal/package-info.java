@@ -42,9 +42,9 @@
  * pulled, so that a slow source's items are not held back.</li>
  * <li><b>A bound that counts items in hand, with room for double buffering.</b> Taking a
  * batch does not free its room in the queue until the worker has handed the batch's
- * outputs on (it releases them on its next take). A queue holds at most its capacity,
- * and a step at most {@code capacity + max(capacity, workers)} items, queued or in hand.
- * The batch source waits for room before it pulls, so it holds nothing beyond that.</li>
+ * outputs on (it releases them on its next take). A queue holds at most its capacity, and
+ * a step at most {@code capacity + max(capacity, workers)} items, queued or in hand. The
+ * batch source waits for room before it pulls, so it holds nothing beyond that.</li>
  * <li><b>Every wait can be ended.</b> A queue can be closed (end of input: consumers
  * drain, then see the end) or aborted (everybody wakes, every put and take is refused).
  * Workers block only inside queues, or inside user code, where an abort interrupts them.
@@ -56,9 +56,9 @@
  * ({@link io.paipa.core.internal.Abort}). A stop whose timeout ran out cuts the run off:
  * queues abort and workers are interrupted too, but each worker finishes the item in its
  * hands and starts no other; what cannot go on (its outputs, the rest of its batch, a
- * stream handler's partial output) is dead-lettered once, at the step that could not
- * take it. Whoever has not ended after a short grace is named as stuck and what it holds
- * is counted as abandoned; worker threads are daemons so a stuck one cannot keep the JVM
+ * stream handler's partial output) is dead-lettered once, at the step that could not take
+ * it. Whoever has not ended after a short grace is named as stuck and what it holds is
+ * counted as abandoned; worker threads are daemons so a stuck one cannot keep the JVM
  * alive. A stop called from one of the run's own threads finishes on a thread of its
  * own.</li>
  * <li><b>Nothing is lost without a count.</b> A worker's batch and unsent outputs live in
@@ -69,12 +69,12 @@
  * callback travel in a {@link io.paipa.core.internal.Tracked} envelope carrying a
  * reference-counted {@link io.paipa.core.internal.Tracker}; fan-out adds references; a
  * stream step's output holds a reference on every item its handler held when it was
- * emitted, and the handler's own reference goes when it is done with an item or its
- * call ends. Groups settle their members in a loop, so long chains cannot overflow the
+ * emitted, and the handler's own reference goes when it is done with an item or its call
+ * ends. Groups settle their members in a loop, so long chains cannot overflow the
  * stack.</li>
  * <li><b>Markers are a barrier.</b> A marker in a queue stops takes at it; it is handed
- * to the last of the step's registered workers to reach it, once no item taken before
- * it is still in a worker's hands; nobody takes past it until it was passed on. A stream
+ * to the last of the step's registered workers to reach it, once no item taken before it
+ * is still in a worker's hands; nobody takes past it until it was passed on. A stream
  * handler's call ends at a marker, so it emits what it holds first.</li>
  * <li><b>Counting is cheap.</b> Workers count in plain fields and add to the step's
  * {@code LongAdder}s once per batch; snapshots read those and each worker's opaque

@@ -23,20 +23,25 @@ import io.paipa.core.StepSnapshot;
  * marked, and live rescaling of a step ({@code POST /actuator/paipa/{pipeline}} with
  * {@code {"step": "enrich", "workers": 16}}).
  *
- * <p>The bottleneck is the step with the highest utilization among those whose input
- * queue is at least half full; none is marked while no queue is filling. Over HTTP, an
- * unknown pipeline or step answers 404 and a worker count below 1 or above
- * {@code paipa.max-workers-per-step} 400, each with a JSON body
- * {@code {"status": ..., "message": "..."}}.
+ * <p>
+ * The bottleneck is the step with the highest utilization among those whose input queue
+ * is at least half full; none is marked while no queue is filling. Over HTTP, an unknown
+ * pipeline or step answers 404 and a worker count below 1 or above
+ * {@code paipa.max-workers-per-step} 400, each with a JSON body {@code {"status": ...,
+ * "message": "..."}}.
  *
- * <p>Its access is read-only by default: rescaling needs
+ * <p>
+ * Its access is read-only by default: rescaling needs
  * {@code management.endpoint.paipa.access=unrestricted} (and, where the endpoint is
  * reachable by others, an application that protects writes to it).
  */
 @Endpoint(id = "paipa", defaultAccess = Access.READ_ONLY)
 public class PaipaEndpoint {
 
-	/** The most workers a step can have unless {@code paipa.max-workers-per-step} says otherwise. */
+	/**
+	 * The most workers a step can have unless {@code paipa.max-workers-per-step} says
+	 * otherwise.
+	 */
 	public static final int DEFAULT_MAX_WORKERS_PER_STEP = 1024;
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
@@ -44,7 +49,8 @@ public class PaipaEndpoint {
 	private final int maxWorkersPerStep;
 
 	/**
-	 * Creates the endpoint, allowing {@value #DEFAULT_MAX_WORKERS_PER_STEP} workers per step.
+	 * Creates the endpoint, allowing {@value #DEFAULT_MAX_WORKERS_PER_STEP} workers per
+	 * step.
 	 * @param pipelines supplies the pipelines by name
 	 */
 	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines) {
@@ -106,8 +112,8 @@ public class PaipaEndpoint {
 					+ "the steps of '" + pipeline + "' are " + target.stepNames());
 		}
 		if (!target.stepNames().contains(step)) {
-			return notFound("Pipeline '" + pipeline + "' has no step '" + step + "'; its steps are "
-					+ target.stepNames());
+			return notFound(
+					"Pipeline '" + pipeline + "' has no step '" + step + "'; its steps are " + target.stepNames());
 		}
 		if (workers > this.maxWorkersPerStep) {
 			return badRequest("Step '" + step + "': workers must be at most " + this.maxWorkersPerStep
@@ -165,6 +171,7 @@ public class PaipaEndpoint {
 
 	/**
 	 * A pipeline as the endpoint shows it.
+	 *
 	 * @param name the pipeline's name
 	 * @param state its state
 	 * @param in items that entered it
@@ -184,6 +191,7 @@ public class PaipaEndpoint {
 
 	/**
 	 * A step as the endpoint shows it.
+	 *
 	 * @param name the step's name
 	 * @param kind ONE_TO_ONE, FAN_OUT or STREAM
 	 * @param inputType the type it takes
@@ -197,14 +205,14 @@ public class PaipaEndpoint {
 	 * @param outage the step's outage, or {@code null} when it is in none
 	 */
 	public record StepDescriptor(String name, String kind, String inputType, String outputType, Workers workers,
-			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck,
-			@Nullable Outage outage) {
+			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck, @Nullable Outage outage) {
 
 	}
 
 	/**
 	 * A step's outage: what it depends on keeps failing, so it holds its item (or dead
 	 * letter) and the pipeline takes no input.
+	 *
 	 * @param since when it began
 	 * @param error its last failure
 	 */
@@ -214,6 +222,7 @@ public class PaipaEndpoint {
 
 	/**
 	 * A step's workers.
+	 *
 	 * @param configured the count it should have
 	 * @param alive the threads running
 	 * @param busy the threads in the handler
@@ -224,6 +233,7 @@ public class PaipaEndpoint {
 
 	/**
 	 * A step's input queue.
+	 *
 	 * @param depth the items waiting
 	 * @param capacity the bound
 	 */
@@ -233,6 +243,7 @@ public class PaipaEndpoint {
 
 	/**
 	 * A step's counts over every run.
+	 *
 	 * @param in items that entered
 	 * @param processed items processed
 	 * @param dropped items dropped

@@ -5,8 +5,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 
 /**
- * Auto-configuration for paipa, active once {@link io.paipa.boot.EnablePaipaPipeline}
- * has turned pipeline assembly on: exposes {@link PaipaProperties} as a bean.
+ * Auto-configuration for paipa, active once {@link io.paipa.boot.EnablePaipaPipeline} has
+ * turned pipeline assembly on: exposes {@link PaipaProperties} as a bean.
  */
 @AutoConfiguration
 @ConditionalOnBean(name = PaipaPipelineRegistrar.ASSEMBLER_BEAN_NAME)

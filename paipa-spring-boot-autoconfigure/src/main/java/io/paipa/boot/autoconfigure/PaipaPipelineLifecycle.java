@@ -19,24 +19,28 @@ import io.paipa.core.PipelineResult;
  * Starts the continuous pipelines when the context has refreshed and stops them when it
  * closes.
  *
- * <p>Its phase is below the web server's (whose start, stop and graceful shutdown run
- * just under {@link SmartLifecycle#DEFAULT_PHASE}), so pipelines start before the server
- * takes requests and stop only after its graceful shutdown has finished the requests
- * that feed them; message listener containers (at the default phase) likewise stop
- * first. Stopping stops intake, drains within each pipeline's shutdown timeout, and
- * dead-letters what could not drain; pipelines stop in parallel, and
- * {@link #stop(Runnable)} returns at once, calling back when all have stopped, so that
+ * <p>
+ * Its phase is below the web server's (whose start, stop and graceful shutdown run just
+ * under {@link SmartLifecycle#DEFAULT_PHASE}), so pipelines start before the server takes
+ * requests and stop only after its graceful shutdown has finished the requests that feed
+ * them; message listener containers (at the default phase) likewise stop first. Stopping
+ * stops intake, drains within each pipeline's shutdown timeout, and dead-letters what
+ * could not drain; pipelines stop in parallel, and {@link #stop(Runnable)} returns at
+ * once, calling back when all have stopped, so that
  * {@code spring.lifecycle.timeout-per-shutdown-phase} bounds the wait. A pipeline with
  * {@code auto-startup: false} is not started, but stopped if the application started it.
  *
- * <p>While continuous pipelines run, a non-daemon thread keeps the JVM alive (the worker
+ * <p>
+ * While continuous pipelines run, a non-daemon thread keeps the JVM alive (the worker
  * threads are daemons), so an application without a web server keeps running:
  * {@code spring.main.keep-alive} is off by default, and a continuous pipeline is the
  * application's work, not an optional extra.
  */
 final class PaipaPipelineLifecycle implements SmartLifecycle {
 
-	/** Below the web server's phases, so that pipelines start before it and stop after it. */
+	/**
+	 * Below the web server's phases, so that pipelines start before it and stop after it.
+	 */
 	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
 	private static final Log logger = LogFactory.getLog(PaipaPipelineLifecycle.class);
@@ -93,7 +97,8 @@ final class PaipaPipelineLifecycle implements SmartLifecycle {
 			stopped = stopAll(takeRunning());
 			this.running = false;
 		}
-		// each stop is bounded by its pipeline's shutdown timeout; join() ignores interrupts
+		// each stop is bounded by its pipeline's shutdown timeout; join() ignores
+		// interrupts
 		stopped.join();
 		releaseKeepAlive();
 	}

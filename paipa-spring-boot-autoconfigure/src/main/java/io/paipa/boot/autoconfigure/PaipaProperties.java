@@ -149,14 +149,14 @@ public class PaipaProperties {
 		private @Nullable DataSize inputMaxWeight;
 
 		/**
-		 * Name of the Weigher bean for input-max-weight. Defaults to the application's only
-		 * Weigher bean, or to the length of text and byte arrays.
+		 * Name of the Weigher bean for input-max-weight. Defaults to the application's
+		 * only Weigher bean, or to the length of text and byte arrays.
 		 */
 		private @Nullable String weigher;
 
 		/**
-		 * Maximum time to drain queued and in-flight items when the pipeline stops, and to
-		 * wait for workers after a failure.
+		 * Maximum time to drain queued and in-flight items when the pipeline stops, and
+		 * to wait for workers after a failure.
 		 */
 		private Duration shutdownTimeout = Duration.ofSeconds(30);
 
@@ -178,8 +178,8 @@ public class PaipaProperties {
 		private @Nullable String deadLetterHandler;
 
 		/**
-		 * Maximum number of workers of one step that may die of an unexpected error and be
-		 * replaced in one run before the pipeline fails.
+		 * Maximum number of workers of one step that may die of an unexpected error and
+		 * be replaced in one run before the pipeline fails.
 		 */
 		private int maxRestarts = 10;
 
@@ -425,7 +425,8 @@ public class PaipaProperties {
 		private Duration revokeTimeout = Duration.ofSeconds(10);
 
 		/**
-		 * Further consumer properties for this source, overriding spring.kafka.consumer.*.
+		 * Further consumer properties for this source, overriding
+		 * spring.kafka.consumer.*.
 		 */
 		private Map<String, String> properties = new LinkedHashMap<>();
 
@@ -685,8 +686,8 @@ public class PaipaProperties {
 		/**
 		 * Whether a list (a chunk) that failed after its retries is tried again member by
 		 * member, each as a one-member list, so that only the members that fail alone are
-		 * dead-lettered. The step's handler must then be atomic (one transaction per list)
-		 * or idempotent.
+		 * dead-lettered. The step's handler must then be atomic (one transaction per
+		 * list) or idempotent.
 		 */
 		private boolean isolateFailures;
 

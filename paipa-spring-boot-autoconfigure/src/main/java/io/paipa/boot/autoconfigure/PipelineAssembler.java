@@ -19,9 +19,9 @@ import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineInput;
 
 /**
- * Turns {@code paipa.pipelines} into bean definitions once every other bean definition
- * is known (it runs after the configuration classes were parsed): a {@link Pipeline}
- * bean per pipeline, typed by its input where the first step's type is known, a
+ * Turns {@code paipa.pipelines} into bean definitions once every other bean definition is
+ * known (it runs after the configuration classes were parsed): a {@link Pipeline} bean
+ * per pipeline, typed by its input where the first step's type is known, a
  * {@link PipelineInput} bean {@code <name>Input} per continuous pipeline, and the
  * lifecycle that starts and stops the continuous ones. Configuration mistakes fail here,
  * before any bean is created.
@@ -60,7 +60,8 @@ final class PipelineAssembler implements BeanDefinitionRegistryPostProcessor, En
 		for (PipelinePlan plan : plans) {
 			registerPipeline(registry, plan);
 		}
-		if (plans.stream().anyMatch(PipelinePlan::isContinuous) && !registry.containsBeanDefinition(LIFECYCLE_BEAN_NAME)) {
+		if (plans.stream().anyMatch(PipelinePlan::isContinuous)
+				&& !registry.containsBeanDefinition(LIFECYCLE_BEAN_NAME)) {
 			RootBeanDefinition lifecycle = new RootBeanDefinition(PaipaPipelineLifecycle.class);
 			lifecycle.setRole(BeanDefinition.ROLE_INFRASTRUCTURE);
 			registry.registerBeanDefinition(LIFECYCLE_BEAN_NAME, lifecycle);

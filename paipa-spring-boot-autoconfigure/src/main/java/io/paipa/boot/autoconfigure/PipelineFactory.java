@@ -96,13 +96,13 @@ final class PipelineFactory {
 			spec.retry(PipelinePlanner.retry(step.propertyPrefix() + ".retry", properties.getRetry(), pipelineRetry));
 		}
 		if (properties.getOutage().isSet()) {
-			spec.outage(PipelinePlanner.outage(step.propertyPrefix() + ".outage", properties.getOutage(),
-					pipelineOutage));
+			spec.outage(
+					PipelinePlanner.outage(step.propertyPrefix() + ".outage", properties.getOutage(), pipelineOutage));
 		}
 		spec.isolateFailures(properties.isIsolateFailures());
 		spec.options(properties.getOptions());
-		spec.virtualThreads((properties.getVirtualThreads() != null) ? properties.getVirtualThreads()
-				: virtualThreadsByDefault());
+		spec.virtualThreads(
+				(properties.getVirtualThreads() != null) ? properties.getVirtualThreads() : virtualThreadsByDefault());
 		if (step.inputType().resolve() != null && step.outputType().resolve() != null) {
 			spec.types(step.inputType().getType(), step.outputType().getType());
 		}

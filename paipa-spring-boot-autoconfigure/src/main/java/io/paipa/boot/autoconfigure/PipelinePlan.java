@@ -9,8 +9,7 @@ import org.springframework.core.ResolvableType;
  * A pipeline as planned from its properties and the handler beans, checked and ready to
  * build.
  */
-record PipelinePlan(String name, PaipaProperties.Pipeline properties, List<StepPlan> steps,
-		ResolvableType inputType) {
+record PipelinePlan(String name, PaipaProperties.Pipeline properties, List<StepPlan> steps, ResolvableType inputType) {
 
 	boolean isContinuous() {
 		return this.properties.getMode() == PaipaProperties.Mode.CONTINUOUS;

@@ -37,8 +37,8 @@ import io.paipa.core.StreamHandler;
 /**
  * Plans every configured pipeline from its properties and the bean definitions, and
  * checks everything that can be checked before a bean is created: names, counts,
- * built-ins, and the types between neighbouring steps. Works on bean definitions only,
- * so nothing is instantiated early.
+ * built-ins, and the types between neighbouring steps. Works on bean definitions only, so
+ * nothing is instantiated early.
  */
 final class PipelinePlanner {
 
@@ -76,7 +76,8 @@ final class PipelinePlanner {
 	 * {@code slow-orders} and an environment variable's {@code sloworders}): the binder
 	 * gives both entries the same values, and the written spelling is the name.
 	 */
-	private static Map<String, PaipaProperties.Pipeline> mergeSpellings(Map<String, PaipaProperties.Pipeline> pipelines) {
+	private static Map<String, PaipaProperties.Pipeline> mergeSpellings(
+			Map<String, PaipaProperties.Pipeline> pipelines) {
 		Map<String, String> chosen = new LinkedHashMap<>();
 		for (String key : pipelines.keySet()) {
 			String normalized = normalize(key);
@@ -136,9 +137,8 @@ final class PipelinePlanner {
 			}
 		}
 		if (names.isEmpty()) {
-			throw new InvalidConfigurationPropertyValueException(prefix + ".definition", definition,
-					"Pipeline '" + name + "' has no steps; declare StepHandler beans or list step names "
-							+ "separated by '|'");
+			throw new InvalidConfigurationPropertyValueException(prefix + ".definition", definition, "Pipeline '" + name
+					+ "' has no steps; declare StepHandler beans or list step names " + "separated by '|'");
 		}
 		Set<String> seen = new LinkedHashSet<>();
 		for (String step : names) {
@@ -239,9 +239,8 @@ final class PipelinePlanner {
 		}
 		if (!this.beanFactory.containsBean(queue) || !this.beanFactory.isTypeMatch(queue, BlockingQueue.class)) {
 			throw new InvalidConfigurationPropertyValueException(prefix + ".source-queue", queue,
-					"There is no BlockingQueue bean named '" + queue + "'"
-							+ (this.beanFactory.containsBean(queue) ? " (the bean of that name is a "
-									+ this.beanFactory.getType(queue) + ")" : ""));
+					"There is no BlockingQueue bean named '" + queue + "'" + (this.beanFactory.containsBean(queue)
+							? " (the bean of that name is a " + this.beanFactory.getType(queue) + ")" : ""));
 		}
 	}
 
@@ -258,9 +257,8 @@ final class PipelinePlanner {
 		PaipaProperties.KafkaSource source = pipeline.getSource().getKafka();
 		PaipaProperties.KafkaSink sink = pipeline.getSink().getKafka();
 		PaipaProperties.KafkaDeadLetters deadLetters = pipeline.getDeadLetter().getKafka();
-		String key = source.isEnabled() ? prefix + ".source.kafka.topics"
-				: sink.isEnabled() ? prefix + ".sink.kafka.topic"
-						: deadLetters.isEnabled() ? prefix + ".dead-letter.kafka.topic" : null;
+		String key = source.isEnabled() ? prefix + ".source.kafka.topics" : sink.isEnabled()
+				? prefix + ".sink.kafka.topic" : deadLetters.isEnabled() ? prefix + ".dead-letter.kafka.topic" : null;
 		if (key == null) {
 			return;
 		}
@@ -270,7 +268,8 @@ final class PipelinePlanner {
 		}
 		if (source.isEnabled()) {
 			if (pipeline.getMode() != PaipaProperties.Mode.CONTINUOUS) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".source.kafka.topics", source.getTopics(),
+				throw new InvalidConfigurationPropertyValueException(prefix + ".source.kafka.topics",
+						source.getTopics(),
 						"A Kafka source needs a continuous pipeline; remove " + prefix + ".mode=batch");
 			}
 			if (source.getMaxInFlight() != null) {
@@ -373,7 +372,8 @@ final class PipelinePlanner {
 	}
 
 	private ResolvableType beanType(String beanName) {
-		// getType() resolves a @Bean method's return type, generics included, and caches it
+		// getType() resolves a @Bean method's return type, generics included, and caches
+		// it
 		Class<?> type = this.beanFactory.getType(beanName);
 		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
 		ResolvableType resolvable = definition.getResolvableType();

@@ -15,8 +15,8 @@ import io.paipa.core.PipelineInput;
  * The planned pipelines of an application context, planned once, when first asked, and
  * the factory methods of the pipeline beans. The pipelines' bean definitions name these
  * methods and the pipeline by its name (no instance suppliers), so that Spring AOT can
- * turn them into code: in an AOT-processed application the plan is made again at run
- * time from the same properties and bean definitions.
+ * turn them into code: in an AOT-processed application the plan is made again at run time
+ * from the same properties and bean definitions.
  */
 final class PipelinePlans {
 

@@ -30,8 +30,7 @@ public class StepTypeMismatchException extends RuntimeException {
 	 * @param toStep the next step
 	 * @param toType what the next step takes
 	 */
-	public StepTypeMismatchException(String pipeline, String fromStep, String fromType, String toStep,
-			String toType) {
+	public StepTypeMismatchException(String pipeline, String fromStep, String fromType, String toStep, String toType) {
 		super("Pipeline '" + pipeline + "': step '" + fromStep + "' emits " + fromType + ", but the next step '"
 				+ toStep + "' takes " + toType);
 		this.pipeline = pipeline;

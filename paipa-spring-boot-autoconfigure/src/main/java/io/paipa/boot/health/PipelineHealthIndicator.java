@@ -16,15 +16,14 @@ import io.paipa.core.PipelineState;
 import io.paipa.core.StepSnapshot;
 
 /**
- * The health of one pipeline: UP while it runs with every step at its configured
- * workers, and for a batch pipeline that is idle or finished well; DOWN when it failed,
- * when a running step has no live worker (though its input has not ended), when a step is
- * in an outage (what it depends on keeps failing, or the dead-letter handler does), when
- * a worker has been busy on one item longer than the stall timeout, or when a
+ * The health of one pipeline: UP while it runs with every step at its configured workers,
+ * and for a batch pipeline that is idle or finished well; DOWN when it failed, when a
+ * running step has no live worker (though its input has not ended), when a step is in an
+ * outage (what it depends on keeps failing, or the dead-letter handler does), when a
+ * worker has been busy on one item longer than the stall timeout, or when a
  * {@link PipelineProblems} bean reports a problem (a Kafka broker that cannot be
- * reached); OUT_OF_SERVICE
- * once stopped. The details show the state, every step's figures (an outage with since
- * when and its last error) and the last error.
+ * reached); OUT_OF_SERVICE once stopped. The details show the state, every step's figures
+ * (an outage with since when and its last error) and the last error.
  */
 public class PipelineHealthIndicator implements HealthIndicator {
 
@@ -120,8 +119,8 @@ public class PipelineHealthIndicator implements HealthIndicator {
 		details.put("restarts", step.stats().restarts());
 		details.put("utilization", Math.round(step.utilization() * 1000) / 1000.0);
 		if (step.inOutage()) {
-			details.put("outage", Map.of("since", step.outageSince().toString(), "error",
-					String.valueOf(step.outageError())));
+			details.put("outage",
+					Map.of("since", step.outageSince().toString(), "error", String.valueOf(step.outageError())));
 		}
 		return details;
 	}

@@ -8,8 +8,9 @@ import java.util.List;
  * indicator: any problem makes the pipeline DOWN and is listed in the health details
  * under {@code problems}.
  *
- * <p>Called on every health request: answer from what is already known, never by
- * calling out to another system.
+ * <p>
+ * Called on every health request: answer from what is already known, never by calling out
+ * to another system.
  */
 @FunctionalInterface
 public interface PipelineProblems {

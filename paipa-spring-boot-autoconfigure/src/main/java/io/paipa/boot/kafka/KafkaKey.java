@@ -3,8 +3,8 @@ package io.paipa.boot.kafka;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Gives the record key of an output sent to a pipeline's Kafka sink. Declare it as a
- * bean and name it in {@code paipa.pipelines.<name>.sink.kafka.key}.
+ * Gives the record key of an output sent to a pipeline's Kafka sink. Declare it as a bean
+ * and name it in {@code paipa.pipelines.<name>.sink.kafka.key}.
  *
  * @param <T> the type of the pipeline's last outputs
  */

@@ -29,30 +29,34 @@ import io.paipa.core.StepStats;
 /**
  * Binds the meters of every pipeline and step, tagged {@code pipeline} and {@code step}.
  *
- * <p>Gauges and function counters read the pipeline's {@link Pipeline#snapshot()
- * snapshot}, which is lock-free and counts over every run, so counters never go down.
- * The handler timer {@code paipa.step.process} is fed by this binder as a
- * {@link PipelineListener}, through {@link PipelineListener#handlerSampled handler
- * samples}: the handler time of one item, sampled at most once per batch a worker takes
- * (the first item, when a one-to-one or fan-out handler got through it on its first
- * attempt). So the timer counts every item of a slow step, whose workers take one item
- * at a time, and a few items of a trivial step, whose workers take many: its count is not
- * a count of items (the {@code paipa.step.items} counters are), its percentiles and mean
- * are those of handler time per item. Stream steps, which see no single item, have no
- * samples. Nothing is done per item: counters and gauges read the snapshot. Percentiles and
- * histograms follow Micrometer's usual {@code management.metrics.distribution.*}
- * properties. Meters are removed when the binder is destroyed with the context.
+ * <p>
+ * Gauges and function counters read the pipeline's {@link Pipeline#snapshot() snapshot},
+ * which is lock-free and counts over every run, so counters never go down. The handler
+ * timer {@code paipa.step.process} is fed by this binder as a {@link PipelineListener},
+ * through {@link PipelineListener#handlerSampled handler samples}: the handler time of
+ * one item, sampled at most once per batch a worker takes (the first item, when a
+ * one-to-one or fan-out handler got through it on its first attempt). So the timer counts
+ * every item of a slow step, whose workers take one item at a time, and a few items of a
+ * trivial step, whose workers take many: its count is not a count of items (the
+ * {@code paipa.step.items} counters are), its percentiles and mean are those of handler
+ * time per item. Stream steps, which see no single item, have no samples. Nothing is done
+ * per item: counters and gauges read the snapshot. Percentiles and histograms follow
+ * Micrometer's usual {@code management.metrics.distribution.*} properties. Meters are
+ * removed when the binder is destroyed with the context.
  *
- * <p>What it does not measure: time items wait in queues, and per-item values (tags are
- * only pipeline, step and the outcome or state). Gauges and counters have no base unit,
- * so their Prometheus names are the meter names: {@code paipa_step_queue_depth},
+ * <p>
+ * What it does not measure: time items wait in queues, and per-item values (tags are only
+ * pipeline, step and the outcome or state). Gauges and counters have no base unit, so
+ * their Prometheus names are the meter names: {@code paipa_step_queue_depth},
  * {@code paipa_step_items_total}.
  */
 public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBean {
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
 
-	/** The handler timers by pipeline and step: one per registry this binder is bound to. */
+	/**
+	 * The handler timers by pipeline and step: one per registry this binder is bound to.
+	 */
 	private final Map<String, Map<String, List<Timer>>> timers = new ConcurrentHashMap<>();
 
 	/** The meters registered, by registry, to remove them again. */
@@ -133,8 +137,8 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 					.description("Items the step handled, by outcome")
 					.register(registry));
 			}
-			add.accept(FunctionCounter.builder("paipa.step.worker.restarts", pipeline,
-					(p) -> read.apply(p).stats().restarts())
+			add.accept(FunctionCounter
+				.builder("paipa.step.worker.restarts", pipeline, (p) -> read.apply(p).stats().restarts())
 				.tags(tags)
 				.description("Workers of the step replaced after they died of an unexpected error")
 				.register(registry));

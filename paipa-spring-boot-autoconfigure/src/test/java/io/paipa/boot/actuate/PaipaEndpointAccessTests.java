@@ -46,10 +46,10 @@ class PaipaEndpointAccessTests {
 				HttpResponse.BodyHandlers.ofString());
 		assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
 
-		HttpResponse<String> write = this.http.send(request("/actuator/paipa/orders")
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"upper\",\"workers\":64}"))
-			.build(), HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> write = this.http
+			.send(request("/actuator/paipa/orders").header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"upper\",\"workers\":64}"))
+				.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(write.statusCode()).as(write.body()).isBetween(400, 499);
 		assertThat(this.orders.snapshot().step("upper").workersConfigured()).isEqualTo(1);
 	}

@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reachable over HTTP, while health is.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "paipa.pipelines.orders.definition=parse|store", "paipa.pipelines.orders.steps.store.workers=2" })
+		properties = { "paipa.pipelines.orders.definition=parse|store",
+				"paipa.pipelines.orders.steps.store.workers=2" })
 @Timeout(60)
 class PaipaEndpointExposureTests {
 
@@ -61,9 +62,10 @@ class PaipaEndpointExposureTests {
 
 	@Test
 	void rescalingIsNotReachableByDefault() throws Exception {
-		HttpResponse<String> response = send(request("/actuator/paipa/orders").header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"store\",\"workers\":5}"))
-			.build());
+		HttpResponse<String> response = send(
+				request("/actuator/paipa/orders").header("Content-Type", "application/json")
+					.POST(HttpRequest.BodyPublishers.ofString("{\"step\":\"store\",\"workers\":5}"))
+					.build());
 
 		assertThat(response.statusCode()).isEqualTo(404);
 		assertThat(this.orders.snapshot().step("store").workersConfigured()).isEqualTo(2);

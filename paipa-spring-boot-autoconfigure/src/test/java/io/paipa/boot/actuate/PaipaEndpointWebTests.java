@@ -50,8 +50,9 @@ import static org.awaitility.Awaitility.await;
  * pipeline meters over HTTP, against a running web server and a continuous pipeline
  * {@code orders} (parse, enrich, store).
  *
- * <p>The context is shared by the test methods: every test leaves {@code enrich} at its
- * two configured workers, the gate open and nothing in flight.
+ * <p>
+ * The context is shared by the test methods: every test leaves {@code enrich} at its two
+ * configured workers, the gate open and nothing in flight.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "paipa.pipelines.orders.definition=parse|enrich|store",
@@ -61,7 +62,8 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoint.health.show-details=always",
 				// read-only by default: rescaling has to be allowed
 				"management.endpoint.paipa.access=unrestricted", "paipa.max-workers-per-step=64",
-				// Boot hides the message of error responses by default (Boot 4 key; server.error.* is gone)
+				// Boot hides the message of error responses by default (Boot 4 key;
+				// server.error.* is gone)
 				"spring.web.error.include-message=always" })
 @Timeout(60)
 class PaipaEndpointWebTests {
@@ -95,8 +97,7 @@ class PaipaEndpointWebTests {
 			this.orders.scale("enrich", 2);
 		}
 		awaitQuiet();
-		waiting()
-			.untilAsserted(() -> assertThat(this.orders.snapshot().step("enrich").workersAlive()).isEqualTo(2));
+		waiting().untilAsserted(() -> assertThat(this.orders.snapshot().step("enrich").workersAlive()).isEqualTo(2));
 	}
 
 	@Test
@@ -121,9 +122,9 @@ class PaipaEndpointWebTests {
 		assertThat(pipeline.get("dropped").asLong()).isEqualTo(snapshot.dropped());
 		assertThat(pipeline.get("deadLettered").asLong()).isEqualTo(snapshot.deadLettered());
 		assertThat(pipeline.get("abandoned").asLong()).isEqualTo(snapshot.abandoned());
-		assertThat(pipeline.get("in").asLong()).isEqualTo(pipeline.get("completed").asLong()
-				+ pipeline.get("dropped").asLong() + pipeline.get("deadLettered").asLong()
-				+ pipeline.get("abandoned").asLong());
+		assertThat(pipeline.get("in").asLong())
+			.isEqualTo(pipeline.get("completed").asLong() + pipeline.get("dropped").asLong()
+					+ pipeline.get("deadLettered").asLong() + pipeline.get("abandoned").asLong());
 		assertThat(pipeline.get("bottleneck").isNull()).as("no queue is filling, so no bottleneck").isTrue();
 		assertThat(pipeline.get("lastError").isNull()).isTrue();
 
@@ -175,7 +176,8 @@ class PaipaEndpointWebTests {
 		long completedBefore = this.orders.snapshot().completed();
 		this.gate.close();
 		try {
-			// enrich holds 2 in its workers' hands and 8 in its queue; parse holds 1 and 9 wait before it
+			// enrich holds 2 in its workers' hands and 8 in its queue; parse holds 1 and
+			// 9 wait before it
 			feed(200, 20);
 			waiting().untilAsserted(() -> {
 				StepSnapshot enrich = this.orders.snapshot().step("enrich");
@@ -193,17 +195,16 @@ class PaipaEndpointWebTests {
 			assertThat(steps.get(1).get("queue").get("depth").asInt()).isEqualTo(8);
 			assertThat(steps.get(1).get("workers").get("busy").asInt()).isEqualTo(2);
 			assertThat(steps.get(0).get("queue").get("depth").asInt()).isLessThan(1024 / 2);
-			// the endpoint answers from the same snapshot the health contributor reads: still UP
+			// the endpoint answers from the same snapshot the health contributor reads:
+			// still UP
 			JsonNode health = get("/actuator/health/paipa/orders").json();
 			assertThat(health.get("status").asString()).isEqualTo("UP");
-			assertThat(health.get("details").get("steps").get("enrich").get("queue").get("depth").asInt())
-				.isEqualTo(8);
+			assertThat(health.get("details").get("steps").get("enrich").get("queue").get("depth").asInt()).isEqualTo(8);
 		}
 		finally {
 			this.gate.open();
 		}
-		waiting()
-			.untilAsserted(() -> assertThat(this.orders.snapshot().completed() - completedBefore).isEqualTo(20));
+		waiting().untilAsserted(() -> assertThat(this.orders.snapshot().completed() - completedBefore).isEqualTo(20));
 		awaitQuiet();
 		JsonNode after = get("/actuator/paipa/orders").json();
 		assertThat(after.get("bottleneck").isNull()).as("the queue drained").isTrue();
@@ -273,8 +274,7 @@ class PaipaEndpointWebTests {
 		Response response = post("/actuator/paipa/orders", "{\"step\":\"bogus\",\"workers\":3}");
 
 		assertThat(response.status()).as(response.body()).isEqualTo(404);
-		assertThat(response.json().get("message").asString()).contains("'bogus'")
-			.contains("[parse, enrich, store]");
+		assertThat(response.json().get("message").asString()).contains("'bogus'").contains("[parse, enrich, store]");
 		assertUnchanged();
 	}
 
@@ -356,8 +356,9 @@ class PaipaEndpointWebTests {
 		// and the pipeline counts in the overall health
 		Response overall = get("/actuator/health");
 		assertThat(overall.status()).isEqualTo(200);
-		assertThat(overall.json().get("components").get("paipa").get("components").get("orders").get("status")
-			.asString()).isEqualTo("UP");
+		assertThat(
+				overall.json().get("components").get("paipa").get("components").get("orders").get("status").asString())
+			.isEqualTo("UP");
 	}
 
 	@Test
@@ -371,7 +372,8 @@ class PaipaEndpointWebTests {
 		assertThat(scrape.status()).as(scrape.body()).isEqualTo(200);
 		assertThat(scrape.contentType()).startsWith("text/plain");
 		String text = scrape.body();
-		// the meters have no base unit, so Prometheus names are the meter names of CONTRACT.md
+		// the meters have no base unit, so Prometheus names are the meter names of
+		// CONTRACT.md
 		assertThat(text).contains("# TYPE paipa_step_queue_depth gauge");
 		for (String step : List.of("parse", "enrich", "store")) {
 			assertThat(sample(text, "paipa_step_queue_depth", Map.of("pipeline", "orders", "step", step)))
@@ -406,7 +408,10 @@ class PaipaEndpointWebTests {
 		assertThat(step.get("bottleneck").asBoolean()).as("bottleneck of %s", name).isFalse();
 	}
 
-	/** A failed request changed nothing: the steps keep their workers and the pipeline runs. */
+	/**
+	 * A failed request changed nothing: the steps keep their workers and the pipeline
+	 * runs.
+	 */
 	private void assertUnchanged() {
 		PipelineSnapshot snapshot = this.orders.snapshot();
 		assertThat(snapshot.state()).isEqualTo(PipelineState.RUNNING);
@@ -489,7 +494,9 @@ class PaipaEndpointWebTests {
 		return copy;
 	}
 
-	/** The value of the one sample of the scrape with this name and at least these labels. */
+	/**
+	 * The value of the one sample of the scrape with this name and at least these labels.
+	 */
 	private static double sample(String scrape, String name, Map<String, String> labels) {
 		Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
 		Pattern label = Pattern.compile("(\\w+)=\"([^\"]*)\"");
@@ -552,7 +559,8 @@ class PaipaEndpointWebTests {
 		}
 
 		void pass() throws InterruptedException {
-			// bounded, so that a test failing with the gate closed cannot hang the context's shutdown
+			// bounded, so that a test failing with the gate closed cannot hang the
+			// context's shutdown
 			this.latch.get().await(30, TimeUnit.SECONDS);
 		}
 

@@ -110,11 +110,14 @@ class ActuatorAutoConfigurationTests {
 					.tag("outcome", "completed")
 					.functionCounter()
 					.count()).isEqualTo(5));
-			// the handler timer is sampled at most once per batch: one sample at least, and at
+			// the handler timer is sampled at most once per batch: one sample at least,
+			// and at
 			// most one per item
-			assertThat(registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "parse").timer().count())
+			assertThat(
+					registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "parse").timer().count())
 				.isBetween(1L, 5L);
-			assertThat(registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "store").timer().count())
+			assertThat(
+					registry.get("paipa.step.process").tag("pipeline", "orders").tag("step", "store").timer().count())
 				.isBetween(1L, 5L);
 		});
 	}
@@ -148,8 +151,11 @@ class ActuatorAutoConfigurationTests {
 					.tag("outcome", "completed")
 					.functionCounter()
 					.count()).isEqualTo(3);
-				assertThat(registry.get("paipa.step.process").tag("pipeline", "report").tag("step", "parse").timer().count())
-					.isBetween(1L, 3L);
+				assertThat(registry.get("paipa.step.process")
+					.tag("pipeline", "report")
+					.tag("step", "parse")
+					.timer()
+					.count()).isBetween(1L, 3L);
 				assertThat(registry.find("paipa.step.queue.depth").tag("pipeline", "orders").gauges()).hasSize(2);
 			});
 	}

@@ -44,18 +44,14 @@ class AotProcessingTests {
 		new ApplicationContextAotGenerator().processAheadOfTime(context, generation);
 		generation.writeGeneratedContent();
 
-		String code = files.getGeneratedFiles(Kind.SOURCE)
-			.values()
-			.stream()
-			.map((source) -> {
-				try (var in = source.getInputStream()) {
-					return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-				}
-				catch (java.io.IOException ex) {
-					throw new IllegalStateException(ex);
-				}
-			})
-			.collect(Collectors.joining("\n"));
+		String code = files.getGeneratedFiles(Kind.SOURCE).values().stream().map((source) -> {
+			try (var in = source.getInputStream()) {
+				return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+			}
+			catch (java.io.IOException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}).collect(Collectors.joining("\n"));
 		assertThat(code).contains("PipelinePlans.pipeline(").contains("\"numbers\"").contains("\"once\"");
 		assertThat(code).contains("PipelinePlans.input(").contains("numbersInput");
 		assertThat(code).contains("PaipaPipelineLifecycle");

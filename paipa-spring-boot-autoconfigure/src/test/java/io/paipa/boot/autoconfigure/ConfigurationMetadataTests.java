@@ -23,12 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * spring-boot-configuration-processor from {@link PaipaProperties} (merged with
  * {@code META-INF/additional-spring-configuration-metadata.json} if the module has one).
  *
- * <p>The settings of a pipeline and of a step live in the values of the maps
+ * <p>
+ * The settings of a pipeline and of a step live in the values of the maps
  * {@code pipelines} and {@code steps}. The annotation processor does not describe the
  * properties of map values (spring-boot issue #9945), so they must be declared in the
  * additional metadata, one entry per property with {@code *} standing for a map key, as
- * in {@code paipa.pipelines.*.steps.*.workers}. Spellings {@code [*]}, {@code <name>}
- * and {@code {name}} for the key are accepted too.
+ * in {@code paipa.pipelines.*.steps.*.workers}. Spellings {@code [*]}, {@code <name>} and
+ * {@code {name}} for the key are accepted too.
  */
 @Timeout(60)
 class ConfigurationMetadataTests {
@@ -41,19 +42,22 @@ class ConfigurationMetadataTests {
 
 	/** Every setting of a pipeline, as its key under {@code paipa.pipelines.<name>}. */
 	private static final List<String> PIPELINE_KEYS = List.of("definition", "mode", "input-capacity", "source-queue",
-			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures",
-			"outage.initial-backoff", "outage.max-backoff", "outage.give-up-after", "input-max-weight", "weigher",
-			"shutdown-timeout",
-			"progress-interval", "dead-letter-handler", "max-restarts", "source.kafka.topics", "source.kafka.group-id",
-			"source.kafka.max-in-flight", "source.kafka.poll-timeout", "source.kafka.revoke-timeout",
-			"source.kafka.properties", "sink.kafka.topic", "sink.kafka.key", "sink.kafka.batch-size",
-			"sink.kafka.max-wait", "sink.kafka.workers", "dead-letter.kafka.topic");
+			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier",
+			"outage.after-failures", "outage.initial-backoff", "outage.max-backoff", "outage.give-up-after",
+			"input-max-weight", "weigher", "shutdown-timeout", "progress-interval", "dead-letter-handler",
+			"max-restarts", "source.kafka.topics", "source.kafka.group-id", "source.kafka.max-in-flight",
+			"source.kafka.poll-timeout", "source.kafka.revoke-timeout", "source.kafka.properties", "sink.kafka.topic",
+			"sink.kafka.key", "sink.kafka.batch-size", "sink.kafka.max-wait", "sink.kafka.workers",
+			"dead-letter.kafka.topic");
 
-	/** Every setting of a step, as its key under {@code paipa.pipelines.<name>.steps.<step>}. */
+	/**
+	 * Every setting of a step, as its key under
+	 * {@code paipa.pipelines.<name>.steps.<step>}.
+	 */
 	private static final List<String> STEP_KEYS = List.of("workers", "queue-capacity", "virtual-threads",
-			"retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures", "outage.initial-backoff",
-			"outage.max-backoff", "outage.give-up-after", "isolate-failures", "on-error", "options", "type", "size",
-			"max-wait");
+			"retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures",
+			"outage.initial-backoff", "outage.max-backoff", "outage.give-up-after", "isolate-failures", "on-error",
+			"options", "type", "size", "max-wait");
 
 	private static Map<String, Map<String, Object>> properties;
 
@@ -78,7 +82,9 @@ class ConfigurationMetadataTests {
 		}
 	}
 
-	/** This module's metadata, not the one of spring-boot or spring-boot-autoconfigure. */
+	/**
+	 * This module's metadata, not the one of spring-boot or spring-boot-autoconfigure.
+	 */
 	private static URL moduleMetadata() throws IOException {
 		String module = PaipaProperties.class.getProtectionDomain().getCodeSource().getLocation().toString();
 		Enumeration<URL> candidates = ConfigurationMetadataTests.class.getClassLoader().getResources(METADATA);
@@ -113,16 +119,17 @@ class ConfigurationMetadataTests {
 	@Test
 	void metadataDescribesEverySettingOfAPipeline() {
 		List<String> missing = missing(PIPELINE, PIPELINE_KEYS);
-		assertThat(missing).as("pipeline properties missing from %s (or without a description); known: %s",
-				METADATA, properties.keySet())
+		assertThat(missing)
+			.as("pipeline properties missing from %s (or without a description); known: %s", METADATA,
+					properties.keySet())
 			.isEmpty();
 	}
 
 	@Test
 	void metadataDescribesEverySettingOfAStep() {
 		List<String> missing = missing(STEP, STEP_KEYS);
-		assertThat(missing).as("step properties missing from %s (or without a description); known: %s", METADATA,
-				properties.keySet())
+		assertThat(missing)
+			.as("step properties missing from %s (or without a description); known: %s", METADATA, properties.keySet())
 			.isEmpty();
 	}
 
@@ -149,7 +156,8 @@ class ConfigurationMetadataTests {
 		assertDefault(PIPELINE + "shutdown-timeout", "30s");
 		assertDefault(PIPELINE + "progress-interval", "10s");
 		assertDefault(PIPELINE + "max-restarts", 10);
-		// no default for virtual-threads: unset, it follows spring.threads.virtual.enabled
+		// no default for virtual-threads: unset, it follows
+		// spring.threads.virtual.enabled
 		assertThat(properties.get(STEP + "virtual-threads")).doesNotContainKey("defaultValue");
 	}
 

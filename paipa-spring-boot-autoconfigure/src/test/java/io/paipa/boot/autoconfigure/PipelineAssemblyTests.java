@@ -168,8 +168,8 @@ class PipelineAssemblyTests {
 
 	@Test
 	void pipelineAndInputAreInjectableByGenericTypeWhenTheFirstStepIsALambdaBean() {
-		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class,
-				InjectionConfig.class)
+		this.contextRunner
+			.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class, InjectionConfig.class)
 			.withPropertyValues("paipa.pipelines.p.definition=parse|square|sink",
 					"paipa.pipelines.q.definition=square|sink")
 			.run((context) -> assertGenericInjection(context));
@@ -199,8 +199,7 @@ class PipelineAssemblyTests {
 			.containsExactly("q");
 		assertThat(context.getBeanNamesForType(ResolvableType.forClassWithGenerics(Pipeline.class, Long.class)))
 			.isEmpty();
-		assertThat(
-				context.getBeanNamesForType(ResolvableType.forClassWithGenerics(PipelineInput.class, String.class)))
+		assertThat(context.getBeanNamesForType(ResolvableType.forClassWithGenerics(PipelineInput.class, String.class)))
 			.containsExactly("pInput");
 
 		target.stringInput.put("7");
@@ -224,7 +223,8 @@ class PipelineAssemblyTests {
 				assertThat(snapshot.steps()).extracting(StepSnapshot::workersConfigured).containsExactly(2, 3, 1);
 				// a continuous pipeline's first queue is its input queue
 				assertThat(snapshot.steps()).extracting(StepSnapshot::queueCapacity).containsExactly(100, 7, 16);
-				// the lambda's types come from its @Bean method, the classes' from their declarations
+				// the lambda's types come from its @Bean method, the classes' from their
+				// declarations
 				assertThat(snapshot.step("parse").inputType()).isEqualTo("String");
 				assertThat(snapshot.step("parse").outputType()).isEqualTo("Integer");
 				assertThat(snapshot.step("square").inputType()).isEqualTo("Integer");
@@ -262,13 +262,12 @@ class PipelineAssemblyTests {
 
 	@Test
 	void withoutDefinitionAndWithoutPropertiesThePipelineIsStillAssembled() {
-		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class)
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				Pipeline<?> pipeline = context.getBean("pipeline", Pipeline.class);
-				assertThat(pipeline.stepNames()).containsExactly("parse", "square", "sink");
-				assertThat(context).hasBean("pipelineInput");
-			});
+		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			Pipeline<?> pipeline = context.getBean("pipeline", Pipeline.class);
+			assertThat(pipeline.stepNames()).containsExactly("parse", "square", "sink");
+			assertThat(context).hasBean("pipelineInput");
+		});
 	}
 
 	// ---- start-up failures
@@ -358,8 +357,8 @@ class PipelineAssemblyTests {
 	void pipelineWhenDefinitionNamesAStepTwiceShouldFailWithAnalysis() {
 		this.contextRunner.withUserConfiguration(LambdaParseConfig.class, SquareAndSinkConfig.class)
 			.withPropertyValues("paipa.pipelines.p.definition=parse|square|square|sink")
-			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.definition",
-					"parse|square|square|sink", "'square'", "twice"));
+			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.definition", "parse|square|square|sink",
+					"'square'", "twice"));
 	}
 
 	@Test
@@ -373,8 +372,8 @@ class PipelineAssemblyTests {
 		this.contextRunner.withUserConfiguration(StringsConfig.class)
 			.withPropertyValues("paipa.pipelines.p.definition=upper|window|sink",
 					"paipa.pipelines.p.steps.window.type=window", "paipa.pipelines.p.steps.window.size=3")
-			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.steps.window.type", "window",
-					"chunk", "flatten"));
+			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.steps.window.type", "window", "chunk",
+					"flatten"));
 	}
 
 	@Test
@@ -413,7 +412,8 @@ class PipelineAssemblyTests {
 	@Test
 	void pipelineWhenDeadLetterHandlerNamesABeanOfAnotherTypeShouldFailWithAnalysis() {
 		this.contextRunner.withUserConfiguration(StringsConfig.class)
-			.withPropertyValues("paipa.pipelines.p.definition=upper|sink", "paipa.pipelines.p.dead-letter-handler=upper")
+			.withPropertyValues("paipa.pipelines.p.definition=upper|sink",
+					"paipa.pipelines.p.dead-letter-handler=upper")
 			.run((context) -> assertInvalidProperty(context, "paipa.pipelines.p.dead-letter-handler", "upper",
 					"DeadLetterHandler"));
 	}
@@ -480,8 +480,8 @@ class PipelineAssemblyTests {
 	void environmentVariableOverridesTheWorkersOfBeanSlowSink() {
 		this.contextRunner.withUserConfiguration(SlowSinkConfig.class)
 			.withInitializer(PipelineAssemblyTests::applicationYaml)
-			.withInitializer((context) -> systemEnvironment(context,
-					Map.of("PAIPA_PIPELINES_P_STEPS_SLOWSINK_WORKERS", "4")))
+			.withInitializer(
+					(context) -> systemEnvironment(context, Map.of("PAIPA_PIPELINES_P_STEPS_SLOWSINK_WORKERS", "4")))
 			.run((context) -> assertSlowSinkWorkers(context, 4));
 	}
 
@@ -494,7 +494,8 @@ class PipelineAssemblyTests {
 
 	@Test
 	void environmentVariableOverrideOfAKebabCasePipelineDoesNotCreateASecondPipeline() {
-		// PAIPA_PIPELINES_SLOWORDERS_... is the only way to reach pipeline 'slow-orders' from the environment
+		// PAIPA_PIPELINES_SLOWORDERS_... is the only way to reach pipeline 'slow-orders'
+		// from the environment
 		this.contextRunner.withUserConfiguration(SlowSinkConfig.class)
 			.withInitializer((context) -> addYaml(context, "application.yml", """
 					paipa:
@@ -630,8 +631,8 @@ class PipelineAssemblyTests {
 	@Test
 	void pipelinesOwnDeadLetterHandlerWinsOverTheApplicationsDefault() {
 		this.contextRunner.withUserConfiguration(StringsConfig.class, TwoDeadLetterHandlersConfig.class)
-			.withPropertyValues("paipa.pipelines.p.definition=failOnBad", "paipa.pipelines.p.dead-letter-handler=special",
-					"paipa.pipelines.q.definition=failOnBad")
+			.withPropertyValues("paipa.pipelines.p.definition=failOnBad",
+					"paipa.pipelines.p.dead-letter-handler=special", "paipa.pipelines.q.definition=failOnBad")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				@SuppressWarnings("unchecked")
@@ -667,8 +668,9 @@ class PipelineAssemblyTests {
 				PipelineInput<String> input = context.getBean("pInput", PipelineInput.class);
 				input.put("x");
 				input.put("bad");
-				await().atMost(WAIT).untilAsserted(() -> assertThat(listener.items).contains("p:upper:PROCESSED",
-						"p:failOnBad:PROCESSED", "p:sink:PROCESSED", "p:failOnBad:FAILED"));
+				await().atMost(WAIT)
+					.untilAsserted(() -> assertThat(listener.items).contains("p:upper:PROCESSED",
+							"p:failOnBad:PROCESSED", "p:sink:PROCESSED", "p:failOnBad:FAILED"));
 				context.close();
 				assertThat(listener.states).containsExactly("p:RUNNING", "p:DRAINING", "p:STOPPED");
 				assertThat(listener.workersStopped).hasSize(4);
@@ -695,7 +697,8 @@ class PipelineAssemblyTests {
 				assertThat(context.getBean(RecordingDeadLetters.class).letters).isEmpty();
 				RecordingListener listener = context.getBean(RecordingListener.class);
 				assertThat(listener.items.stream().filter("p:flaky:RETRIED"::equals)).hasSize(4);
-				assertThat(context.getBean("p", Pipeline.class).snapshot().step("flaky").stats().retried()).isEqualTo(4);
+				assertThat(context.getBean("p", Pipeline.class).snapshot().step("flaky").stats().retried())
+					.isEqualTo(4);
 			});
 	}
 
@@ -772,8 +775,9 @@ class PipelineAssemblyTests {
 				PipelineInput<String> input = context.getBean("pInput", PipelineInput.class);
 				input.put("from input");
 				StringSink sink = context.getBean(StringSink.class);
-				await().atMost(WAIT).untilAsserted(
-						() -> assertThat(sink.received).containsExactlyInAnyOrder("FROM QUEUE", "FROM INPUT"));
+				await().atMost(WAIT)
+					.untilAsserted(
+							() -> assertThat(sink.received).containsExactlyInAnyOrder("FROM QUEUE", "FROM INPUT"));
 				assertThat(orders).isEmpty();
 			});
 	}
@@ -812,7 +816,10 @@ class PipelineAssemblyTests {
 		}
 	}
 
-	/** Replaces the system environment with the given variables, as the OS would pass them. */
+	/**
+	 * Replaces the system environment with the given variables, as the OS would pass
+	 * them.
+	 */
 	private static void systemEnvironment(ConfigurableApplicationContext context, Map<String, Object> variables) {
 		MutablePropertySources sources = context.getEnvironment().getPropertySources();
 		SystemEnvironmentPropertySource environment = new SystemEnvironmentPropertySource(
@@ -1137,7 +1144,8 @@ class PipelineAssemblyTests {
 
 		static final AtomicInteger created = new AtomicInteger();
 
-		static final Set<Object> opened = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+		static final Set<Object> opened = Collections
+			.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
 		CountingPrototype() {
 			created.incrementAndGet();

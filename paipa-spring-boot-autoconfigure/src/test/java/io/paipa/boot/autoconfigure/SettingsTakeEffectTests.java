@@ -66,9 +66,9 @@ class SettingsTakeEffectTests {
 	@Test
 	void aChunksMaxWaitSendsOnAPartialList() {
 		this.contextRunner
-			.withPropertyValues("paipa.pipelines.p.definition=sink|batch|lists", "paipa.pipelines.p.steps.batch.type=chunk",
-					"paipa.pipelines.p.steps.batch.size=100", "paipa.pipelines.p.steps.batch.max-wait=50ms",
-					"paipa.pipelines.p.progress-interval=0")
+			.withPropertyValues("paipa.pipelines.p.definition=sink|batch|lists",
+					"paipa.pipelines.p.steps.batch.type=chunk", "paipa.pipelines.p.steps.batch.size=100",
+					"paipa.pipelines.p.steps.batch.max-wait=50ms", "paipa.pipelines.p.progress-interval=0")
 			.run((context) -> {
 				@SuppressWarnings("unchecked")
 				PipelineInput<String> input = context.getBean("pInput", PipelineInput.class);

@@ -50,8 +50,9 @@ class VirtualThreadsAutoConfigurationTests {
 					"paipa.pipelines.p.steps.upper.virtual-threads=true", "paipa.pipelines.p.steps.upper.workers=4")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				assertThat(context.getBean("p", io.paipa.core.Pipeline.class).snapshot().step("upper")
-					.workersConfigured()).isEqualTo(4);
+				assertThat(
+						context.getBean("p", io.paipa.core.Pipeline.class).snapshot().step("upper").workersConfigured())
+					.isEqualTo(4);
 				assertThat(virtual(context, UpperHandler.class)).isTrue();
 				assertThat(virtual(context, StringSink.class)).isFalse();
 			});

@@ -89,10 +89,8 @@ class PipelineHealthIndicatorTests {
 			.doesNotContainKeys("problems", "lastError");
 		assertThat(steps(health)).containsOnlyKeys("double", "sink");
 		assertThat(step(health, "double")).containsEntry("processed", 20L).containsEntry("restarts", 0);
-		assertThat(workers(health, "double")).containsOnly(entry("configured", 2), entry("alive", 2),
-				entry("busy", 0));
-		assertThat(workers(health, "sink")).containsOnly(entry("configured", 1), entry("alive", 1),
-				entry("busy", 0));
+		assertThat(workers(health, "double")).containsOnly(entry("configured", 2), entry("alive", 2), entry("busy", 0));
+		assertThat(workers(health, "sink")).containsOnly(entry("configured", 1), entry("alive", 1), entry("busy", 0));
 	}
 
 	@Test
@@ -139,8 +137,7 @@ class PipelineHealthIndicatorTests {
 			.containsEntry("in", 0L)
 			.doesNotContainKeys("problems", "lastError");
 		// not running: no worker alive is no problem
-		assertThat(workers(idle, "filter")).containsOnly(entry("configured", 2), entry("alive", 0),
-				entry("busy", 0));
+		assertThat(workers(idle, "filter")).containsOnly(entry("configured", 2), entry("alive", 0), entry("busy", 0));
 		assertThat(queue(idle, "filter")).containsOnly(entry("depth", 0), entry("capacity", 8));
 
 		PipelineResult result = pipeline.run(IntStream.rangeClosed(1, 30).boxed().toList());
@@ -171,10 +168,12 @@ class PipelineHealthIndicatorTests {
 		FutureTask<PipelineResult> run = new FutureTask<>(() -> pipeline.run(List.of(1, 2, 3)));
 		Thread runner = new Thread(run, "batch-tail-runner");
 		runner.start();
-		// "read" got through the whole (finite) input and its worker ended normally, while
+		// "read" got through the whole (finite) input and its worker ended normally,
+		// while
 		// "write" still works on it: a healthy run near its end
-		await().atMost(WAIT).until(() -> pipeline.snapshot().step("read").stats().processed() == 3
-				&& pipeline.snapshot().step("read").workersAlive() == 0);
+		await().atMost(WAIT)
+			.until(() -> pipeline.snapshot().step("read").stats().processed() == 3
+					&& pipeline.snapshot().step("read").workersAlive() == 0);
 		assertThat(pipeline.state()).isEqualTo(PipelineState.RUNNING);
 
 		Health tail = indicator.health();
@@ -244,14 +243,12 @@ class PipelineHealthIndicatorTests {
 
 	@Test
 	void downAfterAFailedBatchRun() {
-		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failed-batch")
-			.step("check", (Integer i) -> {
-				if (i == 7) {
-					throw new IllegalArgumentException("seven is not allowed");
-				}
-				return i;
-			})
-			.build();
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failed-batch").step("check", (Integer i) -> {
+			if (i == 7) {
+				throw new IllegalArgumentException("seven is not allowed");
+			}
+			return i;
+		}).build();
 		PipelineHealthIndicator indicator = new PipelineHealthIndicator(pipeline, LONG_STALL_TIMEOUT);
 
 		assertThatExceptionOfType(PipelineFailedException.class)
@@ -329,8 +326,8 @@ class PipelineHealthIndicatorTests {
 		assertThat(pipeline.state()).isEqualTo(PipelineState.FAILED);
 		assertThat(health.getDetails()).containsEntry("state", PipelineState.FAILED);
 		assertThat(health.getDetails().get("lastError")).asString().contains("fragile").contains("restart limit");
-		await().atMost(WAIT).untilAsserted(() -> assertThat(workers(indicator.health(), "fragile"))
-			.containsEntry("alive", 0));
+		await().atMost(WAIT)
+			.untilAsserted(() -> assertThat(workers(indicator.health(), "fragile")).containsEntry("alive", 0));
 		assertThat(step(indicator.health(), "fragile")).containsEntry("restarts", 0);
 		assertThat(this.deadLetters).singleElement()
 			.satisfies((letter) -> assertThat(letter.cause()).isInstanceOf(WorkerKiller.class));
@@ -352,8 +349,7 @@ class PipelineHealthIndicatorTests {
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(problems(health)).singleElement().asString().contains("'write'").contains("no live worker");
 		assertThat(health.getDetails()).containsEntry("lastError", "worker paipa-orphan-write-0 died");
-		assertThat(workers(health, "write")).containsOnly(entry("configured", 3), entry("alive", 0),
-				entry("busy", 0));
+		assertThat(workers(health, "write")).containsOnly(entry("configured", 3), entry("alive", 0), entry("busy", 0));
 
 		// the same snapshot draining is still DOWN; stopped, it is only out of service
 		given(pipeline.snapshot()).willReturn(new PipelineSnapshot("orphan", PipelineState.DRAINING, 10, 4, 0, 0, 0,
@@ -431,8 +427,9 @@ class PipelineHealthIndicatorTests {
 		FutureTask<PipelineResult> stop = new FutureTask<>(() -> pipeline.stop(Duration.ofSeconds(30)));
 		new Thread(stop, "draining-stopper").start();
 		// intake closed, "read" drained its queue and its worker ended; "write" drains
-		await().atMost(WAIT).until(() -> pipeline.state() == PipelineState.DRAINING
-				&& pipeline.snapshot().step("read").workersAlive() == 0);
+		await().atMost(WAIT)
+			.until(() -> pipeline.state() == PipelineState.DRAINING
+					&& pipeline.snapshot().step("read").workersAlive() == 0);
 
 		Health draining = indicator.health();
 
@@ -440,8 +437,7 @@ class PipelineHealthIndicatorTests {
 		PipelineResult result = stop.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(result.completed()).isEqualTo(2);
 		assertThat(result.deadLettered()).isZero();
-		assertThat(draining.getDetails()).containsEntry("state", PipelineState.DRAINING)
-			.doesNotContainKey("problems");
+		assertThat(draining.getDetails()).containsEntry("state", PipelineState.DRAINING).doesNotContainKey("problems");
 		// a graceful stop is not an outage
 		assertThat(draining.getStatus()).isIn(Status.UP, Status.OUT_OF_SERVICE);
 		assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
@@ -486,8 +482,8 @@ class PipelineHealthIndicatorTests {
 
 		Health health = indicator.health();
 		assertThat(health.getStatus()).isEqualTo(Status.UP);
-		assertThat(health.getDetails()).containsKeys("state", "in", "completed", "dropped", "deadLettered",
-				"abandoned", "steps", "lastError");
+		assertThat(health.getDetails()).containsKeys("state", "in", "completed", "dropped", "deadLettered", "abandoned",
+				"steps", "lastError");
 		assertThat(health.getDetails()).containsEntry("state", PipelineState.RUNNING)
 			.containsEntry("in", 9L)
 			.containsEntry("completed", 0L)
@@ -503,9 +499,9 @@ class PipelineHealthIndicatorTests {
 			.containsEntry("restarts", 1);
 		assertThat(queue(health, "parse")).containsOnly(entry("depth", 0), entry("capacity", 16));
 		assertThat((Double) step(health, "parse").get("utilization")).isBetween(0.0, 1.0);
-		assertThat(workers(health, "parse")).containsOnly(entry("configured", 1), entry("alive", 1),
-				entry("busy", 0));
-		// the worker that died was replaced, so the pipeline is UP, and the details tell what
+		assertThat(workers(health, "parse")).containsOnly(entry("configured", 1), entry("alive", 1), entry("busy", 0));
+		// the worker that died was replaced, so the pipeline is UP, and the details tell
+		// what
 		// happened
 		assertThat(health.getDetails().get("lastError")).asString()
 			.contains("parse")
@@ -535,9 +531,8 @@ class PipelineHealthIndicatorTests {
 	}
 
 	private static StepSnapshot stepSnapshot(String name, int configured, int alive, int busy, long longestBusy) {
-		return new StepSnapshot(name, StepKind.ONE_TO_ONE, "java.lang.Integer", "java.lang.Integer", configured,
-				alive, busy, 0, 64, new StepStats(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, longestBusy, false, null,
-				null);
+		return new StepSnapshot(name, StepKind.ONE_TO_ONE, "java.lang.Integer", "java.lang.Integer", configured, alive,
+				busy, 0, 64, new StepStats(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0.0, longestBusy, false, null, null);
 	}
 
 	@SuppressWarnings("unchecked")

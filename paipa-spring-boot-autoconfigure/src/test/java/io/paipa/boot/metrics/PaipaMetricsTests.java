@@ -64,7 +64,10 @@ class PaipaMetricsTests {
 
 	private final Map<String, Pipeline<?>> pipelines = new LinkedHashMap<>();
 
-	/** Binds whatever is in {@link #pipelines} when it is bound, as the Boot supplier does. */
+	/**
+	 * Binds whatever is in {@link #pipelines} when it is bound, as the Boot supplier
+	 * does.
+	 */
 	private final PaipaMetrics metrics = new PaipaMetrics(() -> this.pipelines);
 
 	private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
@@ -149,7 +152,8 @@ class PaipaMetricsTests {
 			assertThat(items.getId().getDescription()).isNotBlank();
 			assertThat(items.count()).isZero();
 		}
-		// per step: depth, capacity, 3 worker states, utilization, 4 outcomes, restarts, timer
+		// per step: depth, capacity, 3 worker states, utilization, 4 outcomes, restarts,
+		// timer
 		// = 12; per pipeline: 4 outcomes
 		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 4)
 			.allSatisfy((meter) -> assertThat(meter.getId().getName()).startsWith("paipa."))
@@ -189,25 +193,25 @@ class PaipaMetricsTests {
 	void blockedLastStepFillsTheQueuesOfEveryStepBeforeItToCapacity() throws Exception {
 		CountDownLatch release = latch();
 		CountDownLatch sinkEntered = new CountDownLatch(1);
-		Pipeline<Integer> pipeline = register(Pipeline.<Integer>builder("blocked")
-			.listener(this.metrics)
-			.deadLetterHandler((letter) -> {
-			})
-			// slow enough (about 1 ms an item) that each worker takes one item at a time
-			.step("parse", (Integer i) -> {
-				Thread.sleep(1);
-				return i;
-			}, (s) -> s.queueCapacity(4))
-			.step("enrich", (Integer i) -> {
-				Thread.sleep(1);
-				return i;
-			}, (s) -> s.queueCapacity(5))
-			.step("sink", (Integer i) -> {
-				sinkEntered.countDown();
-				release.await();
-				return i;
-			}, (s) -> s.queueCapacity(6))
-			.build());
+		Pipeline<Integer> pipeline = register(
+				Pipeline.<Integer>builder("blocked").listener(this.metrics).deadLetterHandler((letter) -> {
+				})
+					// slow enough (about 1 ms an item) that each worker takes one item at
+					// a time
+					.step("parse", (Integer i) -> {
+						Thread.sleep(1);
+						return i;
+					}, (s) -> s.queueCapacity(4))
+					.step("enrich", (Integer i) -> {
+						Thread.sleep(1);
+						return i;
+					}, (s) -> s.queueCapacity(5))
+					.step("sink", (Integer i) -> {
+						sinkEntered.countDown();
+						release.await();
+						return i;
+					}, (s) -> s.queueCapacity(6))
+					.build());
 		this.metrics.bindTo(this.registry);
 		LinkedBlockingQueue<Integer> source = new LinkedBlockingQueue<>();
 		IntStream.rangeClosed(1, 100).forEach(source::add);
@@ -225,7 +229,8 @@ class PaipaMetricsTests {
 		assertThat(gauge("paipa.step.queue.capacity", "blocked", "sink")).isEqualTo(6);
 		assertThat(gauge("paipa.step.workers", "blocked", "sink", "state", "busy")).isEqualTo(1);
 		assertThat(pipelineCount("blocked", "completed")).isZero();
-		// nothing beyond the in-flight bound entered: slow steps take one item at a time, so
+		// nothing beyond the in-flight bound entered: slow steps take one item at a time,
+		// so
 		// each holds at most capacity + workers (the general bound is
 		// capacity + max(capacity, workers))
 		assertThat(pipelineCount("blocked", "in")).isLessThanOrEqualTo((4 + 1) + (5 + 1) + (6 + 1));
@@ -247,17 +252,13 @@ class PaipaMetricsTests {
 	void saturatedStepShowsEveryWorkerBusyAndUtilizationNearOne() throws Exception {
 		CountDownLatch release = latch();
 		CountDownLatch allBusy = new CountDownLatch(3);
-		Pipeline<Integer> pipeline = register(Pipeline.<Integer>builder("saturated")
-			.listener(this.metrics)
-			.deadLetterHandler((letter) -> {
-			})
-			.step("work", (Integer i) -> {
-				allBusy.countDown();
-				release.await();
-				return i;
-			}, (s) -> s.workers(3))
-			.step("sink", (Integer i) -> i)
-			.build());
+		Pipeline<Integer> pipeline = register(
+				Pipeline.<Integer>builder("saturated").listener(this.metrics).deadLetterHandler((letter) -> {
+				}).step("work", (Integer i) -> {
+					allBusy.countDown();
+					release.await();
+					return i;
+				}, (s) -> s.workers(3)).step("sink", (Integer i) -> i).build());
 		this.metrics.bindTo(this.registry);
 
 		start(pipeline, null);
@@ -326,8 +327,8 @@ class PaipaMetricsTests {
 		assertThat(result.deadLettered()).isEqualTo(alwaysFail).isEqualTo(deadLetters.size());
 		assertThat(result.completed()).isEqualTo(flakyProcessed);
 		assertThat(result.abandoned()).isZero();
-		assertThat(result.in()).isEqualTo(result.completed() + result.dropped() + result.deadLettered()
-				+ result.abandoned());
+		assertThat(result.in())
+			.isEqualTo(result.completed() + result.dropped() + result.deadLettered() + result.abandoned());
 		assertThat(result.step("parse").processed()).isEqualTo(reachFlaky.size());
 		assertThat(result.step("flaky").retried()).isEqualTo(2 * alwaysFail + failOnce);
 		assertThat(result.step("flaky").failed()).isEqualTo(alwaysFail);
@@ -343,15 +344,14 @@ class PaipaMetricsTests {
 				.isEqualTo(step.dropped());
 			assertThat(stepCount("batch", step.step(), "retried")).as("%s retried", step.step())
 				.isEqualTo(step.retried());
-			assertThat(stepCount("batch", step.step(), "failed")).as("%s failed", step.step())
-				.isEqualTo(step.failed());
+			assertThat(stepCount("batch", step.step(), "failed")).as("%s failed", step.step()).isEqualTo(step.failed());
 			assertThat(stepCount("batch", step.step(), "restarts")).isZero();
-			// at most one sample per batch, of an item the handler got through: never more
+			// at most one sample per batch, of an item the handler got through: never
+			// more
 			// samples than processed and dropped items, at least one
 			assertThat(timer("batch", step.step()).count()).as("%s timer", step.step())
 				.isBetween(1L, step.processed() + step.dropped());
-			assertThat(timer("batch", step.step()).totalTime(TimeUnit.NANOSECONDS))
-				.isPositive();
+			assertThat(timer("batch", step.step()).totalTime(TimeUnit.NANOSECONDS)).isPositive();
 		}
 		assertThat(timer("batch", "parse").count()).isBetween(1L, 300L);
 		assertThat(pipelineCount("batch", "in")).isEqualTo(result.in());
@@ -381,7 +381,8 @@ class PaipaMetricsTests {
 		PipelineResult result = pipeline.run(IntStream.range(0, items).boxed().toList());
 
 		assertThat(result.completed()).isEqualTo(items);
-		// slower than the batch-time target: one item per batch, so one sample per item, and
+		// slower than the batch-time target: one item per batch, so one sample per item,
+		// and
 		// each sample is the handler's time, not time spent waiting in a queue
 		assertThat(timer("sampled", "slow").count()).isEqualTo(items);
 		assertThat(timer("sampled", "slow").mean(TimeUnit.NANOSECONDS)).isGreaterThanOrEqualTo(slowNanos)
@@ -407,8 +408,7 @@ class PaipaMetricsTests {
 		assertThat(inAfterFirst).isEqualTo(40);
 		assertThat(second.in()).isEqualTo(60);
 		assertThat(pipelineCount("rerun", "in")).isEqualTo(first.in() + second.in());
-		assertThat(pipelineCount("rerun", "completed")).isEqualTo(first.completed() + second.completed())
-			.isEqualTo(50);
+		assertThat(pipelineCount("rerun", "completed")).isEqualTo(first.completed() + second.completed()).isEqualTo(50);
 		assertThat(pipelineCount("rerun", "dropped")).isEqualTo(first.dropped() + second.dropped()).isEqualTo(50);
 		assertThat(stepCount("rerun", "filter", "processed")).isEqualTo(50);
 		assertThat(stepCount("rerun", "filter", "dropped")).isEqualTo(50);
@@ -488,10 +488,8 @@ class PaipaMetricsTests {
 
 	@Test
 	void bindingToTwoRegistriesFeedsTheTimersOfBothAndDestroyEmptiesBoth() {
-		Pipeline<Integer> pipeline = register(Pipeline.<Integer>builder("twice")
-			.listener(this.metrics)
-			.step("a", (Integer i) -> i)
-			.build());
+		Pipeline<Integer> pipeline = register(
+				Pipeline.<Integer>builder("twice").listener(this.metrics).step("a", (Integer i) -> i).build());
 		SimpleMeterRegistry other = new SimpleMeterRegistry();
 		// a MeterBinder may be bound to several registries (Spring Boot binds every
 		// registry when there is no composite)
@@ -529,9 +527,9 @@ class PaipaMetricsTests {
 			// the meter names of the issue (paipa.step.queue.depth, ...) in Prometheus's
 			// snake case; every series carries both labels
 			SoftAssertions softly = new SoftAssertions();
-			for (String series : List.of("paipa_step_queue_depth{", "paipa_step_queue_capacity{",
-					"paipa_step_workers{", "paipa_step_utilization{", "paipa_step_items_total{",
-					"paipa_step_worker_restarts_total{", "paipa_step_process_seconds_count{")) {
+			for (String series : List.of("paipa_step_queue_depth{", "paipa_step_queue_capacity{", "paipa_step_workers{",
+					"paipa_step_utilization{", "paipa_step_items_total{", "paipa_step_worker_restarts_total{",
+					"paipa_step_process_seconds_count{")) {
 				List<String> found = lines(scrape, series);
 				softly.assertThat(found).as("series %s in:%n%s", series, scrape).isNotEmpty();
 				for (String step : List.of("parse", "store")) {
@@ -548,8 +546,7 @@ class PaipaMetricsTests {
 					.endsWith(" 4.0"));
 			softly.assertThat(lines(scrape, "paipa_step_process_seconds_count{"))
 				.as("paipa_step_process_seconds_count")
-				.anySatisfy((line) -> assertThat(line).contains("step=\"parse\"")
-					.matches(".* [1-4](\\.0)?$"));
+				.anySatisfy((line) -> assertThat(line).contains("step=\"parse\"").matches(".* [1-4](\\.0)?$"));
 			softly.assertAll();
 		}
 		finally {

@@ -55,8 +55,8 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * nothing but Java and Maven:
  * <ul>
  * <li>{@code broker}: runs a single Kafka broker on a free local port with the topics
- * {@code orders} and {@code orders-stored} (4 partitions each), until stopped, and
- * prints the {@code KAFKA_BOOTSTRAP_SERVERS} to use;</li>
+ * {@code orders} and {@code orders-stored} (4 partitions each), until stopped, and prints
+ * the {@code KAFKA_BOOTSTRAP_SERVERS} to use;</li>
  * <li>{@code send N [--bad]}: sends N random orders to {@code orders}, about 1 in 100
  * malformed with {@code --bad};</li>
  * <li>{@code count}: reads {@code orders-stored} and prints its records and distinct
@@ -73,9 +73,9 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * {@code --paipa.pipelines.orders.dead-letter.kafka.topic=orders-dead-letters}.</li>
  * </ul>
  * Run it with {@code mvn -q -pl sample-app exec:java -Dexec.args="broker"}. The broker
- * address is {@code KAFKA_BOOTSTRAP_SERVERS}, by default {@code localhost:9092}; {@code lag}
- * and {@code dead-letters} give up after 10 seconds without an answer from it, with an
- * error and a non-zero exit status.
+ * address is {@code KAFKA_BOOTSTRAP_SERVERS}, by default {@code localhost:9092};
+ * {@code lag} and {@code dead-letters} give up after 10 seconds without an answer from
+ * it, with an error and a non-zero exit status.
  */
 public final class KafkaTool {
 
@@ -97,8 +97,8 @@ public final class KafkaTool {
 	private static final String ORIGINAL_OFFSET = "kafka_dlt-original-offset";
 
 	private static final List<String> DEAD_LETTER_HEADERS = List.of("kafka_dlt-original-topic", ORIGINAL_PARTITION,
-			ORIGINAL_OFFSET, "kafka_dlt-exception-fqcn", "kafka_dlt-exception-message", "paipa-pipeline",
-			"paipa-step", "paipa-attempts");
+			ORIGINAL_OFFSET, "kafka_dlt-exception-fqcn", "kafka_dlt-exception-message", "paipa-pipeline", "paipa-step",
+			"paipa-attempts");
 
 	private KafkaTool() {
 	}
@@ -108,8 +108,8 @@ public final class KafkaTool {
 		String servers = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
 		switch (command) {
 			case "broker" -> broker();
-			case "send" -> send(servers, (args.length > 1) ? Integer.parseInt(args[1]) : 10_000,
-					List.of(args).contains("--bad"));
+			case "send" ->
+				send(servers, (args.length > 1) ? Integer.parseInt(args[1]) : 10_000, List.of(args).contains("--bad"));
 			case "count" -> count(servers);
 			case "lag" -> {
 				quietConnectionWarnings();
@@ -123,7 +123,10 @@ public final class KafkaTool {
 		}
 	}
 
-	/** A broker that is down is reported in one line, not also by the clients' connection warnings. */
+	/**
+	 * A broker that is down is reported in one line, not also by the clients' connection
+	 * warnings.
+	 */
 	private static void quietConnectionWarnings() {
 		if (LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient") instanceof Logger logger) {
 			logger.setLevel(Level.ERROR);
@@ -135,8 +138,8 @@ public final class KafkaTool {
 		System.out.println("  lag: the group's committed offsets, end offsets and lag (default group " + GROUP + ")");
 		System.out.println("  dead-letters: a dead-letter topic's records (default " + DEAD_LETTER_TOPIC
 				+ "); the kafka profile sets no dead-letter topic,");
-		System.out.println("    so run the sample with --paipa.pipelines.orders.dead-letter.kafka.topic="
-				+ DEAD_LETTER_TOPIC);
+		System.out.println(
+				"    so run the sample with --paipa.pipelines.orders.dead-letter.kafka.topic=" + DEAD_LETTER_TOPIC);
 	}
 
 	private static void exit(int status) {
@@ -190,8 +193,9 @@ public final class KafkaTool {
 			for (int i = 0; i < n; i++) {
 				String id = "o-" + run + "-" + i;
 				String line = (bad && random.nextInt(100) == 0) ? "{\"id\":\"" + id + "\", this is not json"
-						: String.format("{\"id\":\"%s\",\"customer\":\"c-%d\",\"amount\":\"%d.%02d\",\"currency\":\"%s\"}",
-								id, random.nextInt(500), random.nextInt(1000) + 1, random.nextInt(100),
+						: String.format(
+								"{\"id\":\"%s\",\"customer\":\"c-%d\",\"amount\":\"%d.%02d\",\"currency\":\"%s\"}", id,
+								random.nextInt(500), random.nextInt(1000) + 1, random.nextInt(100),
 								CURRENCIES[random.nextInt(CURRENCIES.length)]);
 				producer.send(new ProducerRecord<>("orders", id, line));
 			}
@@ -226,12 +230,12 @@ public final class KafkaTool {
 	}
 
 	/**
-	 * Prints the group's committed offset, end offset and lag per partition of the topics it
-	 * has committed offsets for, or else of {@code orders}, and their total. A partition
-	 * without a committed offset shows {@code -} and lags by all its records, as the
-	 * profile's group starts from the earliest offset.
-	 * @return 0, or 1 after printing a one-line error when the broker does not answer within
-	 * the timeout or refuses
+	 * Prints the group's committed offset, end offset and lag per partition of the topics
+	 * it has committed offsets for, or else of {@code orders}, and their total. A
+	 * partition without a committed offset shows {@code -} and lags by all its records,
+	 * as the profile's group starts from the earliest offset.
+	 * @return 0, or 1 after printing a one-line error when the broker does not answer
+	 * within the timeout or refuses
 	 */
 	static int lag(String servers, String group, Duration timeout, PrintStream out) throws InterruptedException {
 		Admin admin;
@@ -297,8 +301,8 @@ public final class KafkaTool {
 		return committed;
 	}
 
-	private static List<TopicPartition> partitions(Admin admin, Set<String> topics, Duration timeout,
-			PrintStream out) throws ExecutionException, TimeoutException, InterruptedException {
+	private static List<TopicPartition> partitions(Admin admin, Set<String> topics, Duration timeout, PrintStream out)
+			throws ExecutionException, TimeoutException, InterruptedException {
 		List<TopicPartition> partitions = new ArrayList<>();
 		for (var topic : new TreeMap<>(admin.describeTopics(topics).topicNameValues()).entrySet()) {
 			try {
@@ -355,11 +359,11 @@ public final class KafkaTool {
 	}
 
 	/**
-	 * Reads the topic from the beginning with a consumer of no group (nothing is committed)
-	 * up to the end offsets it had when started, or {@code max} records, printing each
-	 * record and then their number.
-	 * @return 0, or 1 after printing a one-line error when the topic does not exist or the
-	 * broker does not answer within the timeout
+	 * Reads the topic from the beginning with a consumer of no group (nothing is
+	 * committed) up to the end offsets it had when started, or {@code max} records,
+	 * printing each record and then their number.
+	 * @return 0, or 1 after printing a one-line error when the topic does not exist or
+	 * the broker does not answer within the timeout
 	 */
 	static int deadLetters(String servers, String topic, long max, Duration timeout, PrintStream out) {
 		Map<String, Object> config = new HashMap<>();
@@ -398,8 +402,8 @@ public final class KafkaTool {
 					progressed = System.nanoTime();
 				}
 				else if (System.nanoTime() - progressed > timeout.toNanos()) {
-					throw new TimeoutException("no records for " + duration(timeout) + " with " + remaining
-							+ " left to read");
+					throw new TimeoutException(
+							"no records for " + duration(timeout) + " with " + remaining + " left to read");
 				}
 			}
 		}
@@ -411,7 +415,10 @@ public final class KafkaTool {
 		return 0;
 	}
 
-	/** The records left to read up to the end offsets; the partitions read to their end are paused. */
+	/**
+	 * The records left to read up to the end offsets; the partitions read to their end
+	 * are paused.
+	 */
 	private static long remaining(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends, Duration timeout) {
 		long remaining = 0;
 		List<TopicPartition> done = new ArrayList<>();
@@ -454,7 +461,10 @@ public final class KafkaTool {
 		return text(value);
 	}
 
-	/** The bytes as text if they are strictly UTF-8, else {@code base64:} and their base64. */
+	/**
+	 * The bytes as text if they are strictly UTF-8, else {@code base64:} and their
+	 * base64.
+	 */
 	private static String text(byte[] bytes) {
 		if (bytes == null) {
 			return "(none)";
@@ -471,7 +481,10 @@ public final class KafkaTool {
 		}
 	}
 
-	/** Prints one line saying why the command failed; a timeout means the broker could not be reached. */
+	/**
+	 * Prints one line saying why the command failed; a timeout means the broker could not
+	 * be reached.
+	 */
 	private static int failed(String command, String servers, Duration timeout, Exception ex, PrintStream out) {
 		String unreachable = "error: " + command + ": could not reach the Kafka broker at " + servers
 				+ " (KAFKA_BOOTSTRAP_SERVERS)";

@@ -29,8 +29,8 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link KafkaTool}'s {@code lag} and {@code dead-letters} against an embedded broker, and
- * against an address where no broker answers.
+ * {@link KafkaTool}'s {@code lag} and {@code dead-letters} against an embedded broker,
+ * and against an address where no broker answers.
  */
 @Timeout(120)
 class KafkaToolTests {
@@ -78,16 +78,15 @@ class KafkaToolTests {
 	void lagOfAGroupWithoutCommitsShowsTheOrdersTopic() throws Exception {
 		Output output = new Output();
 		assertThat(KafkaTool.lag(broker.getBrokersAsString(), "nobody", TIMEOUT, output.stream)).isZero();
-		assertThat(output.rows()).containsSubsequence(
-				"group nobody has no committed offsets; showing topic orders", "orders 0 - 0 0", "orders 1 - 0 0",
-				"total 0 0 0");
+		assertThat(output.rows()).containsSubsequence("group nobody has no committed offsets; showing topic orders",
+				"orders 0 - 0 0", "orders 1 - 0 0", "total 0 0 0");
 	}
 
 	@Test
 	void deadLettersPrintsEveryRecordWithItsDecodedHeaders() {
 		Output output = new Output();
-		assertThat(KafkaTool.deadLetters(broker.getBrokersAsString(), "dead", Long.MAX_VALUE, TIMEOUT,
-				output.stream)).isZero();
+		assertThat(KafkaTool.deadLetters(broker.getBrokersAsString(), "dead", Long.MAX_VALUE, TIMEOUT, output.stream))
+			.isZero();
 		String text = output.text();
 		assertThat(text).contains("""
 				0@0 key=k-50
@@ -121,7 +120,8 @@ class KafkaToolTests {
 	void deadLettersOfATopicThatDoesNotExistIsAnError() {
 		Output output = new Output();
 		assertThat(KafkaTool.deadLetters(broker.getBrokersAsString(), "no-such-topic", Long.MAX_VALUE, TIMEOUT,
-				output.stream)).isEqualTo(1);
+				output.stream))
+			.isEqualTo(1);
 		assertThat(output.text()).startsWith("error: dead-letters: topic no-such-topic does not exist");
 	}
 
@@ -142,7 +142,8 @@ class KafkaToolTests {
 		Output output = new Output();
 		long start = System.nanoTime();
 		assertThat(KafkaTool.deadLetters("localhost:1", "orders-dead-letters", Long.MAX_VALUE, Duration.ofSeconds(2),
-				output.stream)).isEqualTo(1);
+				output.stream))
+			.isEqualTo(1);
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 		assertThat(output.rows()).singleElement()
 			.asString()
@@ -192,7 +193,9 @@ class KafkaToolTests {
 		return text.getBytes(StandardCharsets.UTF_8);
 	}
 
-	/** What a command prints, as text and as rows with their columns joined by one space. */
+	/**
+	 * What a command prints, as text and as rows with their columns joined by one space.
+	 */
 	private static final class Output {
 
 		private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -28,13 +28,13 @@ import io.paipa.core.PipelineFailedException;
  * Publishes a pipeline's dead letters to a Kafka topic: for an item that came from a
  * Kafka source, its original record (key and value bytes as consumed, whatever the
  * application's deserializers and serializers, and its headers); otherwise the item
- * itself, through the application's template.
- * Headers say where and why: Spring Kafka's {@code kafka_dlt-*} headers (original topic,
- * partition and offset, exception class and message) and {@code paipa-pipeline},
- * {@code paipa-step}, {@code paipa-attempts}.
+ * itself, through the application's template. Headers say where and why: Spring Kafka's
+ * {@code kafka_dlt-*} headers (original topic, partition and offset, exception class and
+ * message) and {@code paipa-pipeline}, {@code paipa-step}, {@code paipa-attempts}.
  *
- * <p>The send is awaited: the record's offset is committed only after the dead letter is
- * in Kafka. When it cannot be published, this handler throws: the pipeline retries it (the
+ * <p>
+ * The send is awaited: the record's offset is committed only after the dead letter is in
+ * Kafka. When it cannot be published, this handler throws: the pipeline retries it (the
  * step is in an outage meanwhile: the consumer pauses, health is DOWN) until the broker
  * takes it. If a stop comes first, the letter goes to the log and the original record is
  * never acknowledged, so it is consumed again after a restart or rebalance.
@@ -73,8 +73,8 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 			for (KafkaRecordCompletion record : records) {
 				sends.add(send(record, letter));
 			}
-			CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(SEND_TIMEOUT_SECONDS,
-					TimeUnit.SECONDS);
+			CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))
+				.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
 			records.forEach((record) -> record.keepUncommitted = false);
 		}
 		catch (Exception ex) {
@@ -90,7 +90,10 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 		}
 	}
 
-	/** The original record: its bytes as consumed when they were kept, else its key and value. */
+	/**
+	 * The original record: its bytes as consumed when they were kept, else its key and
+	 * value.
+	 */
 	private CompletableFuture<?> send(KafkaRecordCompletion record, DeadLetter letter) {
 		ConsumerRecord<?, ?> original = record.record;
 		RecordHeaders headers = headers(letter, original);
@@ -109,7 +112,8 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 				headers.add(header);
 			}
 			headers.add(KafkaHeaders.DLT_ORIGINAL_TOPIC, bytes(original.topic()));
-			headers.add(KafkaHeaders.DLT_ORIGINAL_PARTITION, ByteBuffer.allocate(4).putInt(original.partition()).array());
+			headers.add(KafkaHeaders.DLT_ORIGINAL_PARTITION,
+					ByteBuffer.allocate(4).putInt(original.partition()).array());
 			headers.add(KafkaHeaders.DLT_ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(original.offset()).array());
 		}
 		Throwable cause = letter.cause();

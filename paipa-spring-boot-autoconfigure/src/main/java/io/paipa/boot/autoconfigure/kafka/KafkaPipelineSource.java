@@ -40,16 +40,17 @@ import io.paipa.core.PipelineResult;
  * Feeds one continuous pipeline from Kafka topics through a Spring Kafka listener
  * container with manual acknowledgements.
  *
- * <p>Each record is put into the pipeline's input with a completion callback; its offset
- * is acknowledged, in offset order per partition, once it has settled (left the last
- * step, including a Kafka sink's acknowledged send, or been dead-lettered).
- * Back-pressure: the container is paused when {@code max-in-flight} records are in the
- * pipeline less one poll's worth, and resumed at half, so the consumer keeps polling
- * (no rebalance) and the listener never waits for room. Stopping pauses the consumer,
- * drains the pipeline within its shutdown timeout, then stops the container, which
- * commits what was acknowledged.
+ * <p>
+ * Each record is put into the pipeline's input with a completion callback; its offset is
+ * acknowledged, in offset order per partition, once it has settled (left the last step,
+ * including a Kafka sink's acknowledged send, or been dead-lettered). Back-pressure: the
+ * container is paused when {@code max-in-flight} records are in the pipeline less one
+ * poll's worth, and resumed at half, so the consumer keeps polling (no rebalance) and the
+ * listener never waits for room. Stopping pauses the consumer, drains the pipeline within
+ * its shutdown timeout, then stops the container, which commits what was acknowledged.
  *
- * <p>Whether the broker answers: when no record came for {@link #PROBE_INTERVAL}, the
+ * <p>
+ * Whether the broker answers: when no record came for {@link #PROBE_INTERVAL}, the
  * consumer thread asks the broker for its topics (at most {@link #PROBE_TIMEOUT}); while
  * that fails, the pipeline's health is DOWN with the reason. A record, or a probe that
  * succeeds, ends it.
@@ -70,8 +71,8 @@ final class KafkaPipelineSource
 
 	/**
 	 * How long the consumer may go without polling before it is taken for waiting on a
-	 * broker that does not answer (longer than a wait for room in the input; at least
-	 * the revoke timeout longer than a probe).
+	 * broker that does not answer (longer than a wait for room in the input; at least the
+	 * revoke timeout longer than a probe).
 	 */
 	static final Duration STUCK = Duration.ofSeconds(15);
 
@@ -141,8 +142,8 @@ final class KafkaPipelineSource
 		this.pauseAt = Math.max(1, this.maxInFlight - maxPollRecords + 1);
 		this.resumeAt = this.maxInFlight / 2;
 		ContainerProperties container = new ContainerProperties(kafka.getTopics().toArray(new String[0]));
-		container.setGroupId((kafka.getGroupId() != null) ? kafka.getGroupId()
-				: (defaultGroupId != null) ? defaultGroupId : name);
+		container.setGroupId(
+				(kafka.getGroupId() != null) ? kafka.getGroupId() : (defaultGroupId != null) ? defaultGroupId : name);
 		container.setAckMode(ContainerProperties.AckMode.MANUAL);
 		container.setPollTimeout(kafka.getPollTimeout().toMillis());
 		container.setPollTimeoutWhilePaused(kafka.getPollTimeout());
@@ -150,7 +151,8 @@ final class KafkaPipelineSource
 		container.setMessageListener(this);
 		container.setIdleEventInterval(PROBE_INTERVAL.toMillis());
 		container.setIdleBeforeDataMultiplier(1.0);
-		// a consumer stuck in a call to a broker that does not answer (a commit, say) cannot
+		// a consumer stuck in a call to a broker that does not answer (a commit, say)
+		// cannot
 		// probe: the container's monitor tells when it has not polled for a while
 		container.setMonitorInterval((int) PROBE_INTERVAL.toSeconds());
 		long stuck = Math.max(STUCK.toMillis(), kafka.getRevokeTimeout().plus(PROBE_INTERVAL).toMillis());
@@ -162,7 +164,8 @@ final class KafkaPipelineSource
 		if (!kafka.getProperties().containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)
 				&& !consumerFactory.getConfigurationProperties()
 					.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
-			// move only the partitions that change owner: the others keep their records in flight
+			// move only the partitions that change owner: the others keep their records
+			// in flight
 			overrides.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
 					CooperativeStickyAssignor.class.getName());
 		}
@@ -182,14 +185,15 @@ final class KafkaPipelineSource
 				? String.join(",", list.stream().map(String::valueOf).toList()) : String.valueOf(servers);
 		// A record the pipeline could not take (stopping, or no room in time) is sought
 		// back and delivered again; it is never skipped, so never committed unprocessed.
-		DefaultErrorHandler errors = new DefaultErrorHandler(null, new FixedBackOff(1000, FixedBackOff.UNLIMITED_ATTEMPTS));
+		DefaultErrorHandler errors = new DefaultErrorHandler(null,
+				new FixedBackOff(1000, FixedBackOff.UNLIMITED_ATTEMPTS));
 		errors.setAckAfterHandle(false);
 		errors.setLogLevel(KafkaException.Level.DEBUG);
 		this.container.setCommonErrorHandler(errors);
 	}
 
-	private static int maxPollRecords(ConsumerFactory<Object, Object> consumerFactory, PaipaProperties.KafkaSource kafka,
-			int maxInFlight) {
+	private static int maxPollRecords(ConsumerFactory<Object, Object> consumerFactory,
+			PaipaProperties.KafkaSource kafka, int maxInFlight) {
 		Object configured = kafka.getProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
 		if (configured == null) {
 			configured = consumerFactory.getConfigurationProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
@@ -257,8 +261,8 @@ final class KafkaPipelineSource
 	}
 
 	/**
-	 * The broker did not answer: the pipeline is DOWN with the reason, and a WARN line says
-	 * so once, until it answers again.
+	 * The broker did not answer: the pipeline is DOWN with the reason, and a WARN line
+	 * says so once, until it answers again.
 	 * @param millis how long it has not answered, when first found
 	 * @param why what showed it
 	 */
@@ -270,12 +274,14 @@ final class KafkaPipelineSource
 		if (this.unreachable == null) {
 			since = System.nanoTime() - millis * 1_000_000L;
 			this.unreachableSince = since;
-			logger.warn("Pipeline '{}': the Kafka broker at {} does not answer ({}); nothing is consumed "
-					+ "until it does, and the pipeline's health is DOWN meanwhile", this.name, this.servers, why);
+			logger.warn(
+					"Pipeline '{}': the Kafka broker at {} does not answer ({}); nothing is consumed "
+							+ "until it does, and the pipeline's health is DOWN meanwhile",
+					this.name, this.servers, why);
 		}
 		long seconds = (System.nanoTime() - since) / 1_000_000_000L;
-		this.unreachable = "its Kafka source cannot reach the broker at " + this.servers + " for " + seconds
-				+ " s: " + why;
+		this.unreachable = "its Kafka source cannot reach the broker at " + this.servers + " for " + seconds + " s: "
+				+ why;
 	}
 
 	/** The broker answered: a probe succeeded or a record came. */
@@ -429,9 +435,10 @@ final class KafkaPipelineSource
 				int unfinished = partition.pendingCount();
 				partition.revoke();
 				if (unfinished > 0) {
-					logger.warn("Pipeline '{}': partition {} was {} with {} record(s) unfinished; their offsets are not "
-							+ "committed and the partition's new owner will process them again", this.name,
-							topicPartition, how, unfinished);
+					logger.warn(
+							"Pipeline '{}': partition {} was {} with {} record(s) unfinished; their offsets are not "
+									+ "committed and the partition's new owner will process them again",
+							this.name, topicPartition, how, unfinished);
 				}
 			}
 		}

@@ -12,12 +12,13 @@ import io.paipa.core.CompletionCallback;
 /**
  * The completion of one Kafka record in a pipeline, acknowledged in offset order.
  *
- * <p>Spring Kafka commits the highest acknowledged offset of a partition, so a record
- * finished early must not be acknowledged before the records before it. Each
- * partition's records wait in arrival (offset) order; when the oldest ones are done,
- * the newest of them is acknowledged, which commits them all. Once the partition is
- * revoked nothing more is acknowledged for it: its unfinished records go to the new
- * owner again (at-least-once).
+ * <p>
+ * Spring Kafka commits the highest acknowledged offset of a partition, so a record
+ * finished early must not be acknowledged before the records before it. Each partition's
+ * records wait in arrival (offset) order; when the oldest ones are done, the newest of
+ * them is acknowledged, which commits them all. Once the partition is revoked nothing
+ * more is acknowledged for it: its unfinished records go to the new owner again
+ * (at-least-once).
  */
 final class KafkaRecordCompletion implements CompletionCallback {
 
@@ -53,7 +54,9 @@ final class KafkaRecordCompletion implements CompletionCallback {
 		this.bytesKept = true;
 	}
 
-	/** Whether {@link #keyBytes()} and {@link #valueBytes()} hold the record as consumed. */
+	/**
+	 * Whether {@link #keyBytes()} and {@link #valueBytes()} hold the record as consumed.
+	 */
 	boolean bytesKept() {
 		return this.bytesKept;
 	}
@@ -66,7 +69,9 @@ final class KafkaRecordCompletion implements CompletionCallback {
 		return this.valueBytes;
 	}
 
-	/** The record's source, to recognise its own records among a dead letter's origins. */
+	/**
+	 * The record's source, to recognise its own records among a dead letter's origins.
+	 */
 	KafkaPipelineSource source() {
 		return this.partition.source;
 	}
@@ -76,7 +81,9 @@ final class KafkaRecordCompletion implements CompletionCallback {
 		this.partition.complete(this);
 	}
 
-	/** The records of one assigned partition that are not acknowledged yet, oldest first. */
+	/**
+	 * The records of one assigned partition that are not acknowledged yet, oldest first.
+	 */
 	static final class Partition {
 
 		final KafkaPipelineSource source;
@@ -87,7 +94,9 @@ final class KafkaRecordCompletion implements CompletionCallback {
 
 		private boolean revoked;
 
-		/** A record whose dead letter could not be published blocks every later commit. */
+		/**
+		 * A record whose dead letter could not be published blocks every later commit.
+		 */
 		private boolean blocked;
 
 		Partition(KafkaPipelineSource source, TopicPartition topicPartition) {
@@ -160,7 +169,8 @@ final class KafkaRecordCompletion implements CompletionCallback {
 			}
 			this.source.finished(completion);
 			if (last != null && last.acknowledgment != null) {
-				// queued by Spring Kafka and committed by the consumer thread between polls
+				// queued by Spring Kafka and committed by the consumer thread between
+				// polls
 				last.acknowledgment.acknowledge();
 				this.source.committed(settled);
 			}

@@ -30,15 +30,18 @@ import io.paipa.core.FanOutHandler;
  * which the step's retry sends again (a record may then be in the topic twice:
  * at-least-once).
  *
- * <p>A chunk the broker has not acknowledged after {@link #UNACKNOWLEDGED} (counted from
- * the first try that failed for want of an answer) is a problem of the pipeline: its
- * health is DOWN with the reason and a WARN line says so once, until a chunk is
- * acknowledged (an INFO line). The producer's {@code max.block.ms} and
- * {@code delivery.timeout.ms} still decide when a try fails.
+ * <p>
+ * A chunk the broker has not acknowledged after {@link #UNACKNOWLEDGED} (counted from the
+ * first try that failed for want of an answer) is a problem of the pipeline: its health
+ * is DOWN with the reason and a WARN line says so once, until a chunk is acknowledged (an
+ * INFO line). The producer's {@code max.block.ms} and {@code delivery.timeout.ms} still
+ * decide when a try fails.
  */
 final class KafkaSinkHandler implements FanOutHandler<List<Object>, Object> {
 
-	/** How long a chunk may wait for the broker's acknowledgement before it is a problem. */
+	/**
+	 * How long a chunk may wait for the broker's acknowledgement before it is a problem.
+	 */
 	static final Duration UNACKNOWLEDGED = Duration.ofSeconds(10);
 
 	private static final Logger logger = LoggerFactory.getLogger(KafkaSinkHandler.class);

@@ -42,7 +42,10 @@ public final class PaipaKafkaAutoConfiguration {
 	/** The name of the step that sends outputs to a Kafka sink. */
 	public static final String SINK_STEP = "kafka-sink";
 
-	/** Three sends failing in a row make the broker down: the sink holds its batch and retries. */
+	/**
+	 * Three sends failing in a row make the broker down: the sink holds its batch and
+	 * retries.
+	 */
 	private static final OutagePolicy SINK_OUTAGE = OutagePolicy.afterFailures(3)
 		.withBackoff(Duration.ofMillis(200), Duration.ofSeconds(10));
 
@@ -98,7 +101,8 @@ public final class PaipaKafkaAutoConfiguration {
 			KafkaKey<Object> key = (sink.getKey() != null) ? beanFactory.getBean(sink.getKey(), KafkaKey.class) : null;
 			Duration maxWait = sink.getMaxWait().isZero() ? Duration.ofMillis(1) : sink.getMaxWait();
 			Consumer<StepSpec> one = (spec) -> spec.workers(1);
-			// a broker that does not take what is sent is an outage, not bad items: hold and retry
+			// a broker that does not take what is sent is an outage, not bad items: hold
+			// and retry
 			Consumer<StepSpec> senders = (spec) -> spec.workers(sink.getWorkers()).outage(SINK_OUTAGE);
 			raw.stream(SINK_BATCH_STEP, Steps.chunk(sink.getBatchSize(), maxWait), one);
 			KafkaSinkHandler sender = new KafkaSinkHandler(name, template, sink.getTopic(), key);

@@ -20,10 +20,11 @@ import io.paipa.core.Pipeline;
 /**
  * Starts and stops the Kafka sources of every pipeline that has one.
  *
- * <p>Its phase is above the pipelines' lifecycle and below the web server's: sources
- * start once their pipelines run, and stop first, each pausing its consumer, draining
- * its pipeline within the shutdown timeout and then closing the consumer, which commits
- * the offsets of everything that finished. The pipelines' own lifecycle then finds them
+ * <p>
+ * Its phase is above the pipelines' lifecycle and below the web server's: sources start
+ * once their pipelines run, and stop first, each pausing its consumer, draining its
+ * pipeline within the shutdown timeout and then closing the consumer, which commits the
+ * offsets of everything that finished. The pipelines' own lifecycle then finds them
  * stopped. {@link #stop(Runnable)} returns at once and calls back when all are done.
  */
 final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {

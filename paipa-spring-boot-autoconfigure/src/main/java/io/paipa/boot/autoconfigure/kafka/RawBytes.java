@@ -66,8 +66,8 @@ final class RawBytes {
 					: ClassUtils.forName(configured.toString().trim(), RawBytes.class.getClassLoader());
 		}
 		catch (ClassNotFoundException | LinkageError ex) {
-			throw new IllegalStateException("The Kafka " + (isKey ? "key" : "value") + " deserializer "
-					+ configured + " (" + property + ") cannot be loaded", ex);
+			throw new IllegalStateException("The Kafka " + (isKey ? "key" : "value") + " deserializer " + configured
+					+ " (" + property + ") cannot be loaded", ex);
 		}
 		Deserializer<Object> created = (Deserializer<Object>) BeanUtils.instantiateClass(type);
 		created.configure(configs, isKey);
@@ -89,7 +89,9 @@ final class RawBytes {
 		return new byte[][] { (key != null) ? key.value() : null, value.value() };
 	}
 
-	/** Deserializes with the application's deserializer and keeps the bytes in a header. */
+	/**
+	 * Deserializes with the application's deserializer and keeps the bytes in a header.
+	 */
 	private static final class Capturing<T> implements Deserializer<T> {
 
 		private final String header;

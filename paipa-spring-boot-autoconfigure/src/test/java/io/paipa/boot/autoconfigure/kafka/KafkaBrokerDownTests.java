@@ -33,7 +33,8 @@ class KafkaBrokerDownTests {
 
 	@Test
 	void aBrokerThatCannotBeReachedMakesThePipelineDownUntilItAnswers() throws Exception {
-		// the application knows the broker only by an address where nothing listens at first;
+		// the application knows the broker only by an address where nothing listens at
+		// first;
 		// later a relay there leads to the broker, which then names its own address
 		String broker = KafkaTestSupport.brokers();
 		String in = KafkaTestSupport.unique("down-in");
@@ -61,8 +62,8 @@ class KafkaBrokerDownTests {
 				await().atMost(AWAIT).untilAsserted(() -> {
 					Health now = health.health();
 					assertThat(now.getStatus()).isEqualTo(Status.DOWN);
-					assertThat(problems(now)).anySatisfy((problem) -> assertThat(problem)
-						.contains("cannot reach the broker at " + servers));
+					assertThat(problems(now))
+						.anySatisfy((problem) -> assertThat(problem).contains("cannot reach the broker at " + servers));
 				});
 				try (Relay relay = new Relay(port, broker)) {
 					await().atMost(AWAIT).until(() -> health.health().getStatus().equals(Status.UP));
@@ -86,10 +87,10 @@ class KafkaBrokerDownTests {
 			// a sink only: items come from the pipeline's input, not from Kafka
 			List<String> args = List.of("--spring.kafka.bootstrap-servers=" + servers,
 					"--spring.kafka.producer.properties[reconnect.backoff.max.ms]=1000",
-					"--spring.kafka.producer.properties[max.block.ms]=20000",
-					"--logging.level.org.apache.kafka=ERROR", "--logging.level.org.springframework.kafka=WARN",
-					"--paipa.pipelines.out.definition=upper", "--paipa.pipelines.out.progress-interval=0",
-					"--paipa.pipelines.out.shutdown-timeout=10s", "--paipa.pipelines.out.sink.kafka.topic=" + out);
+					"--spring.kafka.producer.properties[max.block.ms]=20000", "--logging.level.org.apache.kafka=ERROR",
+					"--logging.level.org.springframework.kafka=WARN", "--paipa.pipelines.out.definition=upper",
+					"--paipa.pipelines.out.progress-interval=0", "--paipa.pipelines.out.shutdown-timeout=10s",
+					"--paipa.pipelines.out.sink.kafka.topic=" + out);
 			try (ConfigurableApplicationContext context = KafkaRelayApp.run(args.toArray(new String[0]))) {
 				HealthIndicator health = (HealthIndicator) context
 					.getBean("paipaHealthContributor", CompositeHealthContributor.class)
@@ -103,9 +104,9 @@ class KafkaBrokerDownTests {
 				await().atMost(AWAIT).untilAsserted(() -> {
 					Health now = health.health();
 					assertThat(now.getStatus()).isEqualTo(Status.DOWN);
-					assertThat(problems(now)).anySatisfy((problem) -> assertThat(problem)
-						.contains("its Kafka sink has waited")
-						.contains("for the broker at " + servers));
+					assertThat(problems(now))
+						.anySatisfy((problem) -> assertThat(problem).contains("its Kafka sink has waited")
+							.contains("for the broker at " + servers));
 				});
 				try (Relay relay = new Relay(port, broker)) {
 					Map<String, Integer> counts = KafkaTestSupport.readCounts(out, 20, AWAIT);

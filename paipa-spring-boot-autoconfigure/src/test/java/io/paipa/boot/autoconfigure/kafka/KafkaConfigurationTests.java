@@ -67,9 +67,8 @@ class KafkaConfigurationTests {
 
 	@Test
 	void aDeadLetterTopicAndADeadLetterHandlerTogetherFailAtStartUp() {
-		this.contextRunner
-			.withBean("quiet", io.paipa.core.DeadLetterHandler.class, () -> (letter) -> {
-			})
+		this.contextRunner.withBean("quiet", io.paipa.core.DeadLetterHandler.class, () -> (letter) -> {
+		})
 			.withPropertyValues("paipa.pipelines.relay.dead-letter.kafka.topic=dead",
 					"paipa.pipelines.relay.dead-letter-handler=quiet")
 			.run((context) -> assertInvalid(context, "paipa.pipelines.relay.dead-letter.kafka.topic", "not both"));
@@ -78,7 +77,8 @@ class KafkaConfigurationTests {
 	@Test
 	void aSinkKeyNamingNoBeanFailsAtStartUp() {
 		this.contextRunner
-			.withPropertyValues("paipa.pipelines.relay.sink.kafka.topic=out", "paipa.pipelines.relay.sink.kafka.key=byId")
+			.withPropertyValues("paipa.pipelines.relay.sink.kafka.topic=out",
+					"paipa.pipelines.relay.sink.kafka.key=byId")
 			.run((context) -> assertInvalid(context, "paipa.pipelines.relay.sink.kafka.key",
 					"no KafkaKey bean named 'byId'"));
 	}
@@ -90,7 +90,8 @@ class KafkaConfigurationTests {
 					"paipa.pipelines.relay.source.kafka.max-in-flight=0")
 			.run((context) -> assertInvalid(context, "paipa.pipelines.relay.source.kafka.max-in-flight", "at least 1"));
 		this.contextRunner
-			.withPropertyValues("paipa.pipelines.relay.sink.kafka.topic=out", "paipa.pipelines.relay.sink.kafka.workers=0")
+			.withPropertyValues("paipa.pipelines.relay.sink.kafka.topic=out",
+					"paipa.pipelines.relay.sink.kafka.workers=0")
 			.run((context) -> assertInvalid(context, "paipa.pipelines.relay.sink.kafka.workers", "at least 1"));
 	}
 

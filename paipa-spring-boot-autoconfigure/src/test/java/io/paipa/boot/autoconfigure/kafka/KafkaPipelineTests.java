@@ -31,8 +31,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A pipeline between Kafka topics, against an embedded KRaft broker: offsets committed
- * only for finished records, back-pressure by pausing, rebalances, a crashed instance, and
- * dead letters.
+ * only for finished records, back-pressure by pausing, rebalances, a crashed instance,
+ * and dead letters.
  */
 @Timeout(180)
 class KafkaPipelineTests {
@@ -89,10 +89,13 @@ class KafkaPipelineTests {
 			assertThat(snapshot.in()).isEqualTo(n);
 			assertThat(snapshot.completed()).isEqualTo(n);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			assertThat(registry.get("paipa.kafka.source.records").tag("pipeline", "relay").tag("outcome", "consumed")
+			assertThat(registry.get("paipa.kafka.source.records")
+				.tag("pipeline", "relay")
+				.tag("outcome", "consumed")
 				.functionCounter()
 				.count()).isEqualTo(n);
-			assertThat(registry.get("paipa.kafka.source.records").tag("outcome", "acknowledged").functionCounter().count())
+			assertThat(
+					registry.get("paipa.kafka.source.records").tag("outcome", "acknowledged").functionCounter().count())
 				.isEqualTo(n);
 			assertThat(registry.get("paipa.kafka.source.in.flight").gauge().value()).isZero();
 			assertThat(registry.get("paipa.kafka.source.paused").gauge().value()).isZero();
@@ -148,15 +151,18 @@ class KafkaPipelineTests {
 		KafkaTestSupport.createTopic(in, 1);
 		KafkaTestSupport.createTopic(out, 1);
 		KafkaTestSupport.createTopic(dlt, 1);
-		// not UTF-8: the String deserializer replaces the last byte, the JSON serializer would quote it
+		// not UTF-8: the String deserializer replaces the last byte, the JSON serializer
+		// would quote it
 		byte[] poison = { 'p', 'o', 'i', 's', 'o', 'n', '-', (byte) 0xff, '"' };
 		byte[] key = { 'k', (byte) 0xfe };
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestSupport.brokers());
 		try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
 				new ByteArraySerializer())) {
 			producer.send(new ProducerRecord<>(in, key, poison)).get(30, TimeUnit.SECONDS);
-			producer.send(new ProducerRecord<>(in, "k".getBytes(StandardCharsets.UTF_8),
-					"value-1".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+			producer
+				.send(new ProducerRecord<>(in, "k".getBytes(StandardCharsets.UTF_8),
+						"value-1".getBytes(StandardCharsets.UTF_8)))
+				.get(30, TimeUnit.SECONDS);
 		}
 		try (ConfigurableApplicationContext context = start(
 				KafkaTestSupport.relayArgs(in, out, dlt, KafkaTestSupport.unique("group")),
@@ -191,7 +197,8 @@ class KafkaPipelineTests {
 		int maxInFlight = 40;
 		KafkaTestSupport.produce(in, 0, n, (i) -> false);
 		// 1,500 records at 3 ms each on one worker take longer than the poll interval:
-		// a consumer that waited for room instead of pausing would be thrown out of the group
+		// a consumer that waited for room instead of pausing would be thrown out of the
+		// group
 		try (ConfigurableApplicationContext context = start(KafkaTestSupport.relayArgs(in, out, null, group),
 				"--test.latency-micros=3000", "--paipa.pipelines.relay.source.kafka.max-in-flight=" + maxInFlight,
 				"--paipa.pipelines.relay.source.kafka.properties[max.poll.interval.ms]=2500")) {

@@ -83,7 +83,10 @@ final class KafkaTestSupport {
 		return args;
 	}
 
-	/** Sends {@code value-<i>} with key {@code key-<i>} for i in [from, to), and waits for the broker. */
+	/**
+	 * Sends {@code value-<i>} with key {@code key-<i>} for i in [from, to), and waits for
+	 * the broker.
+	 */
 	static void produce(String topic, int from, int to, Predicate<Integer> poison) {
 		Map<String, Object> config = new HashMap<>();
 		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers());
@@ -140,7 +143,9 @@ final class KafkaTestSupport {
 		}
 	}
 
-	/** Reads a topic from the beginning as bytes until {@code count} records were read. */
+	/**
+	 * Reads a topic from the beginning as bytes until {@code count} records were read.
+	 */
 	static List<ConsumerRecord<byte[], byte[]>> readBytes(String topic, int count, Duration timeout) {
 		Map<String, Object> config = new HashMap<>();
 		config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers());
@@ -176,7 +181,9 @@ final class KafkaTestSupport {
 		return true;
 	}
 
-	/** Records of the topic not yet committed by the group (all when it committed none). */
+	/**
+	 * Records of the topic not yet committed by the group (all when it committed none).
+	 */
 	static long uncommitted(String group, String topic) throws Exception {
 		try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", brokers()))) {
 			Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
