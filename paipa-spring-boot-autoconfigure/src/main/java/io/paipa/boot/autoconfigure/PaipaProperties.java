@@ -394,7 +394,8 @@ public class PaipaProperties {
 	public static class KafkaSource {
 
 		/**
-		 * Topics to consume. Setting them turns the source on.
+		 * Kafka topics to consume, with Spring Kafka and the spring.kafka.* settings.
+		 * Setting them turns the pipeline's Kafka source on.
 		 */
 		private List<String> topics = new ArrayList<>();
 
@@ -516,8 +517,9 @@ public class PaipaProperties {
 	public static class KafkaSink {
 
 		/**
-		 * Topic to send to. Setting it turns the sink on. An output that is a
-		 * ProducerRecord is sent as it is, to its own topic.
+		 * Kafka topic receiving the last step's outputs, sent with the KafkaTemplate.
+		 * Setting it turns the sink on. An output that is a ProducerRecord is sent as it
+		 * is, to its own topic.
 		 */
 		private @Nullable String topic;
 
@@ -538,7 +540,7 @@ public class PaipaProperties {
 		private Duration maxWait = Duration.ofMillis(20);
 
 		/**
-		 * Threads sending batches.
+		 * Threads sending batches to the Kafka sink.
 		 */
 		private int workers = 2;
 
@@ -620,7 +622,8 @@ public class PaipaProperties {
 	public static class KafkaDeadLetters {
 
 		/**
-		 * Topic to send dead letters to. Setting it turns this on.
+		 * Kafka topic receiving the pipeline's dead letters, with the step, the reason
+		 * and the original record. Setting it turns this on.
 		 */
 		private @Nullable String topic;
 
@@ -812,19 +815,22 @@ public class PaipaProperties {
 
 		/**
 		 * Number of different items that must fail in a row (after their retries) for an
-		 * outage. 0 turns outage detection off. Defaults to off.
+		 * outage: the step then holds its item and retries it, and the pipeline takes no
+		 * input, until the item goes through. 0 turns outage detection off. Defaults to
+		 * off, for a step to its pipeline's.
 		 */
 		private @Nullable Integer afterFailures;
 
 		/**
 		 * Pause before the first retry of the held item, doubled after each failed retry.
 		 * Also the first pause before a failing dead-letter handler is tried again.
-		 * Defaults to 100ms.
+		 * Defaults to 100ms, for a step to its pipeline's.
 		 */
 		private @Nullable Duration initialBackoff;
 
 		/**
-		 * Longest pause between retries of the held item. Defaults to 30s.
+		 * Longest pause between retries of the held item. Defaults to 30s, for a step to
+		 * its pipeline's.
 		 */
 		private @Nullable Duration maxBackoff;
 

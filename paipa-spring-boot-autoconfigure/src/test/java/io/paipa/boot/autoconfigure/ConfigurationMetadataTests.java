@@ -2,12 +2,24 @@ package io.paipa.boot.autoconfigure;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.springframework.boot.convert.DurationStyle;
 
 import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
@@ -40,24 +52,20 @@ class ConfigurationMetadataTests {
 
 	private static final String STEP = "paipa.pipelines.*.steps.*.";
 
-	/** Every setting of a pipeline, as its key under {@code paipa.pipelines.<name>}. */
-	private static final List<String> PIPELINE_KEYS = List.of("definition", "mode", "input-capacity", "source-queue",
-			"queue-capacity", "on-error", "retry.max-attempts", "retry.backoff", "retry.multiplier",
-			"outage.after-failures", "outage.initial-backoff", "outage.max-backoff", "outage.give-up-after",
-			"input-max-weight", "weigher", "shutdown-timeout", "progress-interval", "dead-letter-handler",
-			"max-restarts", "source.kafka.topics", "source.kafka.group-id", "source.kafka.max-in-flight",
-			"source.kafka.poll-timeout", "source.kafka.revoke-timeout", "source.kafka.properties", "sink.kafka.topic",
-			"sink.kafka.key", "sink.kafka.batch-size", "sink.kafka.max-wait", "sink.kafka.workers",
-			"dead-letter.kafka.topic");
+	/**
+	 * Every setting of a pipeline, as its key under {@code paipa.pipelines.<name>}, read
+	 * from the property classes, so that a new property cannot be left out.
+	 */
+	private static final Map<String, Field> PIPELINE_KEYS = keys(PaipaProperties.Pipeline.class, "");
 
 	/**
 	 * Every setting of a step, as its key under
-	 * {@code paipa.pipelines.<name>.steps.<step>}.
+	 * {@code paipa.pipelines.<name>.steps.<step>}, read from the property classes.
 	 */
-	private static final List<String> STEP_KEYS = List.of("workers", "queue-capacity", "virtual-threads",
-			"retry.max-attempts", "retry.backoff", "retry.multiplier", "outage.after-failures",
-			"outage.initial-backoff", "outage.max-backoff", "outage.give-up-after", "isolate-failures", "on-error",
-			"options", "type", "size", "max-wait");
+	private static final Map<String, Field> STEP_KEYS = keys(PaipaProperties.Step.class, "");
+
+	/** Where the property classes' javadoc is (tests run in the module's directory). */
+	private static final Path SOURCE = Path.of("src/main/java/io/paipa/boot/autoconfigure/PaipaProperties.java");
 
 	private static Map<String, Map<String, Object>> properties;
 
@@ -118,7 +126,7 @@ class ConfigurationMetadataTests {
 
 	@Test
 	void metadataDescribesEverySettingOfAPipeline() {
-		List<String> missing = missing(PIPELINE, PIPELINE_KEYS);
+		List<String> missing = missing(PIPELINE, List.copyOf(PIPELINE_KEYS.keySet()));
 		assertThat(missing)
 			.as("pipeline properties missing from %s (or without a description); known: %s", METADATA,
 					properties.keySet())
@@ -127,7 +135,7 @@ class ConfigurationMetadataTests {
 
 	@Test
 	void metadataDescribesEverySettingOfAStep() {
-		List<String> missing = missing(STEP, STEP_KEYS);
+		List<String> missing = missing(STEP, List.copyOf(STEP_KEYS.keySet()));
 		assertThat(missing)
 			.as("step properties missing from %s (or without a description); known: %s", METADATA, properties.keySet())
 			.isEmpty();
@@ -159,6 +167,162 @@ class ConfigurationMetadataTests {
 		// no default for virtual-threads: unset, it follows
 		// spring.threads.virtual.enabled
 		assertThat(properties.get(STEP + "virtual-threads")).doesNotContainKey("defaultValue");
+	}
+
+	@Test
+	void theHandWrittenMetadataHasAnEntryForEachPropertyAndNoOther() {
+		Set<String> written = new TreeSet<>();
+		for (String name : properties.keySet()) {
+			if (name.startsWith(STEP)) {
+				written.add(name);
+			}
+			else if (name.startsWith(PIPELINE) && !name.startsWith(PIPELINE + "steps.")) {
+				written.add(name);
+			}
+		}
+		Set<String> expected = new TreeSet<>();
+		PIPELINE_KEYS.keySet().forEach((key) -> expected.add(PIPELINE + key));
+		STEP_KEYS.keySet().forEach((key) -> expected.add(STEP + key));
+		assertThat(written).isEqualTo(expected);
+	}
+
+	@Test
+	void theHandWrittenDescriptionsAreTheJavadocOfTheirFields() throws IOException {
+		Map<String, String> javadoc = javadocByField(Files.readString(SOURCE));
+		List<String> drifted = new ArrayList<>();
+		Map<String, Field> all = new LinkedHashMap<>();
+		PIPELINE_KEYS.forEach((key, field) -> all.put(PIPELINE + key, field));
+		STEP_KEYS.forEach((key, field) -> all.put(STEP + key, field));
+		all.forEach((name, field) -> {
+			String doc = javadoc.get(field.getDeclaringClass().getSimpleName() + "." + field.getName());
+			Object description = (properties.get(name) != null) ? properties.get(name).get("description") : null;
+			if (doc == null || !doc.equals(description)) {
+				drifted.add(name + "\n  metadata: " + description + "\n  javadoc:  " + doc);
+			}
+		});
+		assertThat(drifted)
+			.as("descriptions in additional-spring-configuration-metadata.json that are not their " + "field's javadoc")
+			.isEmpty();
+	}
+
+	@Test
+	void theHandWrittenDefaultsAreTheFieldsInitialValues() throws Exception {
+		List<String> wrong = new ArrayList<>();
+		checkDefaults(PIPELINE, PIPELINE_KEYS, new PaipaProperties.Pipeline(), wrong);
+		checkDefaults(STEP, STEP_KEYS, new PaipaProperties.Step(), wrong);
+		assertThat(wrong).isEmpty();
+	}
+
+	private static void checkDefaults(String prefix, Map<String, Field> keys, Object root, List<String> wrong)
+			throws Exception {
+		for (Map.Entry<String, Field> entry : keys.entrySet()) {
+			Object value = valueOf(root, entry.getKey());
+			Object declared = properties.get(prefix + entry.getKey()).get("defaultValue");
+			Object expected = defaultOf(value);
+			if (value instanceof Duration duration && declared instanceof String text) {
+				expected = DurationStyle.detectAndParse(text).equals(duration) ? text : expected;
+			}
+			if (expected == null ? declared != null : !expected.equals(declared)) {
+				wrong.add(prefix + entry.getKey() + ": metadata says " + declared + ", the field starts as " + value);
+			}
+		}
+	}
+
+	/** The metadata's spelling of an initial value, or null where none is declared. */
+	private static Object defaultOf(Object value) {
+		if (value == null || value instanceof java.util.Collection<?> || value instanceof Map<?, ?>) {
+			return null;
+		}
+		if (value instanceof Boolean || value instanceof Number) {
+			return (value instanceof Double d) ? d : value;
+		}
+		if (value instanceof Duration duration) {
+			return (duration.toMillis() % 1000 == 0) ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+		}
+		if (value instanceof Enum<?> constant) {
+			return constant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+		}
+		return value.toString();
+	}
+
+	private static Object valueOf(Object root, String key) throws Exception {
+		Object target = root;
+		String[] parts = key.split("\\.");
+		for (String part : parts) {
+			if (target == null) {
+				return null;
+			}
+			Field field = fieldOf(target.getClass(), part);
+			field.setAccessible(true);
+			target = field.get(target);
+		}
+		return target;
+	}
+
+	private static Field fieldOf(Class<?> type, String kebab) {
+		for (Field field : type.getDeclaredFields()) {
+			if (!Modifier.isStatic(field.getModifiers()) && kebab(field.getName()).equals(kebab)) {
+				return field;
+			}
+		}
+		throw new IllegalStateException(type + " has no field for " + kebab);
+	}
+
+	/**
+	 * The keys of a property class: one per field, nested property classes (declared in
+	 * PaipaProperties) expanded with a dot, maps of nested classes ({@code steps}) left
+	 * out.
+	 */
+	private static Map<String, Field> keys(Class<?> type, String prefix) {
+		Map<String, Field> keys = new LinkedHashMap<>();
+		for (Field field : type.getDeclaredFields()) {
+			if (Modifier.isStatic(field.getModifiers())) {
+				continue;
+			}
+			String key = prefix + kebab(field.getName());
+			Class<?> fieldType = field.getType();
+			if (fieldType.getDeclaringClass() == PaipaProperties.class && !fieldType.isEnum()) {
+				keys.putAll(keys(fieldType, key + "."));
+			}
+			else if (Map.class.isAssignableFrom(fieldType) && field.getGenericType().getTypeName().contains("$")) {
+				continue;
+			}
+			else {
+				keys.put(key, field);
+			}
+		}
+		return keys;
+	}
+
+	private static String kebab(String name) {
+		return name.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+	}
+
+	/** The javadoc of each field of the property classes, as "Class.field", one line. */
+	private static Map<String, String> javadocByField(String source) {
+		Map<String, String> docs = new LinkedHashMap<>();
+		Matcher classes = Pattern.compile("class (\\w+) \\{").matcher(source);
+		List<int[]> bounds = new ArrayList<>();
+		List<String> names = new ArrayList<>();
+		while (classes.find()) {
+			bounds.add(new int[] { classes.start() });
+			names.add(classes.group(1));
+		}
+		for (int i = 0; i < names.size(); i++) {
+			int end = (i + 1 < names.size()) ? bounds.get(i + 1)[0] : source.length();
+			Matcher fields = Pattern.compile("/\\*\\*(.*?)\\*/\\s*private [^;=]*? (\\w+)\\s*(=[^;]*)?;", Pattern.DOTALL)
+				.matcher(source.substring(bounds.get(i)[0], end));
+			while (fields.find()) {
+				String doc = fields.group(1)
+					.lines()
+					.map((line) -> line.strip().replaceFirst("^\\*\\s?", "").strip())
+					.collect(Collectors.joining(" "))
+					.strip()
+					.replaceAll("\\s+", " ");
+				docs.put(names.get(i) + "." + fields.group(2), doc);
+			}
+		}
+		return docs;
 	}
 
 	private static List<String> missing(String prefix, List<String> keys) {
