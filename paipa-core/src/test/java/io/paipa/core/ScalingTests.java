@@ -332,8 +332,11 @@ class ScalingTests {
 		// the max-wait is long enough never to run out during the test
 		StreamHandler<Integer, List<Integer>> chunk = timed ? Steps.chunk(1000, Duration.ofMinutes(5))
 				: Steps.chunk(1000);
+		// each worker, once it has an item, waits until all four have one, so that the
+		// leaving workers hold items whatever the machine's scheduling
+		CountDownLatch spread = new CountDownLatch(4);
 		StreamHandler<Integer, List<Integer>> recordingChunk = StreamHandler
-			.perWorker(() -> new RecordingChunk(chunk, consumedBy, returned));
+			.perWorker(() -> new RecordingChunk(chunk, consumedBy, returned, spread));
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("scale-stream")
 			.stream("chunk", recordingChunk, s -> s.workers(4).queueCapacity(8))
 			.step("sink", (List<Integer> items) -> {
@@ -487,13 +490,16 @@ class ScalingTests {
 
 		private final Set<Integer> returned;
 
+		private final CountDownLatch spread;
+
 		private int worker;
 
 		RecordingChunk(StreamHandler<Integer, List<Integer>> chunk, Map<Integer, Integer> consumedBy,
-				Set<Integer> returned) {
+				Set<Integer> returned, CountDownLatch spread) {
 			this.chunk = chunk;
 			this.consumedBy = consumedBy;
 			this.returned = returned;
+			this.spread = spread;
 		}
 
 		@Override
@@ -503,7 +509,7 @@ class ScalingTests {
 
 		@Override
 		public void process(StepInput<Integer> input, Emitter<List<Integer>> out) throws Exception {
-			this.chunk.process(new RecordingInput(input, this.consumedBy, this.worker), out);
+			this.chunk.process(new RecordingInput(input, this.consumedBy, this.worker, this.spread), out);
 			this.returned.add(this.worker);
 		}
 
@@ -518,10 +524,16 @@ class ScalingTests {
 
 		private final int worker;
 
-		RecordingInput(StepInput<Integer> delegate, Map<Integer, Integer> consumedBy, int worker) {
+		private final CountDownLatch spread;
+
+		private boolean first = true;
+
+		RecordingInput(StepInput<Integer> delegate, Map<Integer, Integer> consumedBy, int worker,
+				CountDownLatch spread) {
 			this.delegate = delegate;
 			this.consumedBy = consumedBy;
 			this.worker = worker;
+			this.spread = spread;
 		}
 
 		@Override
@@ -549,6 +561,16 @@ class ScalingTests {
 				Integer previous = this.consumedBy.put(item, this.worker);
 				if (previous != null) {
 					throw new IllegalStateException("item " + item + " consumed twice");
+				}
+				if (this.first) {
+					this.first = false;
+					this.spread.countDown();
+					try {
+						this.spread.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
 				}
 			}
 			return item;
