@@ -1,5 +1,7 @@
 package io.paipa.boot.autoconfigure.kafka;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,8 +69,8 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 		try {
 			List<CompletableFuture<?>> sends = new ArrayList<>();
 			if (records.isEmpty()) {
-				sends.add(this.template
-					.send(new ProducerRecord<>(this.topic, null, (Object) null, letter.item(), headers(letter, null))));
+				sends.add(this.template.send(new ProducerRecord<>(this.topic, null, (Object) null, letter.item(),
+						headers(letter, null, null))));
 			}
 			for (KafkaRecordCompletion record : records) {
 				sends.add(send(record, letter));
@@ -96,7 +98,7 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 	 */
 	private CompletableFuture<?> send(KafkaRecordCompletion record, DeadLetter letter) {
 		ConsumerRecord<?, ?> original = record.record;
-		RecordHeaders headers = headers(letter, original);
+		RecordHeaders headers = headers(letter, original, record.groupId());
 		if (record.bytesKept()) {
 			return this.bytes.get()
 				.send(new ProducerRecord<>(this.topic, null, record.keyBytes(), record.valueBytes(), headers));
@@ -105,7 +107,14 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 			.send(new ProducerRecord<>(this.topic, null, (Object) original.key(), (Object) original.value(), headers));
 	}
 
-	private static RecordHeaders headers(DeadLetter letter, @Nullable ConsumerRecord<?, ?> original) {
+	/**
+	 * The headers of a dead letter: the original record's, then those Spring Kafka's
+	 * {@code DeadLetterPublishingRecoverer} writes (original topic, partition, offset,
+	 * timestamp and its type, consumer group; exception class, message, stack trace and
+	 * the class of its cause), then paipa's (pipeline, step, attempts).
+	 */
+	private static RecordHeaders headers(DeadLetter letter, @Nullable ConsumerRecord<?, ?> original,
+			@Nullable String groupId) {
 		RecordHeaders headers = new RecordHeaders();
 		if (original != null) {
 			for (Header header : original.headers()) {
@@ -115,10 +124,22 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 			headers.add(KafkaHeaders.DLT_ORIGINAL_PARTITION,
 					ByteBuffer.allocate(4).putInt(original.partition()).array());
 			headers.add(KafkaHeaders.DLT_ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(original.offset()).array());
+			headers.add(KafkaHeaders.DLT_ORIGINAL_TIMESTAMP,
+					ByteBuffer.allocate(8).putLong(original.timestamp()).array());
+			headers.add(KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE, bytes(original.timestampType().toString()));
+		}
+		if (groupId != null) {
+			headers.add(KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP, bytes(groupId));
 		}
 		Throwable cause = letter.cause();
 		headers.add(KafkaHeaders.DLT_EXCEPTION_FQCN, bytes(cause.getClass().getName()));
+		if (cause.getCause() != null) {
+			headers.add(KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN, bytes(cause.getCause().getClass().getName()));
+		}
 		headers.add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, bytes(String.valueOf(cause.getMessage())));
+		StringWriter trace = new StringWriter();
+		cause.printStackTrace(new PrintWriter(trace));
+		headers.add(KafkaHeaders.DLT_EXCEPTION_STACKTRACE, bytes(trace.toString()));
 		headers.add("paipa-pipeline", bytes(letter.pipeline()));
 		headers.add("paipa-step", bytes(letter.step()));
 		headers.add("paipa-attempts", bytes(String.valueOf(letter.attempts())));

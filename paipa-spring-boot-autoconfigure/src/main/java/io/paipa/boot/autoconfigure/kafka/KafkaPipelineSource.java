@@ -116,6 +116,8 @@ final class KafkaPipelineSource
 
 	private final String servers;
 
+	private final String groupId;
+
 	/** Whether records keep their bytes as consumed (for the dead-letter topic). */
 	private final boolean keepsBytes;
 
@@ -142,8 +144,9 @@ final class KafkaPipelineSource
 		this.pauseAt = Math.max(1, this.maxInFlight - maxPollRecords + 1);
 		this.resumeAt = this.maxInFlight / 2;
 		ContainerProperties container = new ContainerProperties(kafka.getTopics().toArray(new String[0]));
-		container.setGroupId(
-				(kafka.getGroupId() != null) ? kafka.getGroupId() : (defaultGroupId != null) ? defaultGroupId : name);
+		this.groupId = (kafka.getGroupId() != null) ? kafka.getGroupId()
+				: (defaultGroupId != null) ? defaultGroupId : name;
+		container.setGroupId(this.groupId);
 		container.setAckMode(ContainerProperties.AckMode.MANUAL);
 		container.setPollTimeout(kafka.getPollTimeout().toMillis());
 		container.setPollTimeoutWhilePaused(kafka.getPollTimeout());
@@ -204,6 +207,11 @@ final class KafkaPipelineSource
 
 	String name() {
 		return this.name;
+	}
+
+	/** The consumer group of the source. */
+	String groupId() {
+		return this.groupId;
 	}
 
 	void start() {

@@ -26,6 +26,11 @@ final class KafkaRecordCompletion implements CompletionCallback {
 
 	final ConsumerRecord<?, ?> record;
 
+	/** The consumer group the record was consumed by. */
+	String groupId() {
+		return this.partition.source.groupId();
+	}
+
 	private final @Nullable Acknowledgment acknowledgment;
 
 	private boolean done;

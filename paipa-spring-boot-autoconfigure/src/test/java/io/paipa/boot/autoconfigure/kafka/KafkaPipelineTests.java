@@ -134,6 +134,17 @@ class KafkaPipelineTests {
 				assertThat(header(record, "paipa-attempts")).isEqualTo("2");
 				assertThat(header(record, KafkaHeaders.DLT_EXCEPTION_MESSAGE)).contains("cannot relay poison-" + index);
 				assertThat(header(record, KafkaHeaders.DLT_ORIGINAL_TOPIC)).isEqualTo(in);
+				// the headers Spring Kafka's DeadLetterPublishingRecoverer writes
+				assertThat(header(record, KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP)).isEqualTo(group);
+				assertThat(header(record, KafkaHeaders.DLT_EXCEPTION_FQCN))
+					.isEqualTo(IllegalArgumentException.class.getName());
+				assertThat(header(record, KafkaHeaders.DLT_EXCEPTION_STACKTRACE))
+					.contains("cannot relay poison-" + index)
+					.contains("\tat ");
+				assertThat(header(record, KafkaHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE)).isEqualTo("CreateTime");
+				assertThat(record.headers().lastHeader(KafkaHeaders.DLT_ORIGINAL_PARTITION).value()).hasSize(4);
+				assertThat(record.headers().lastHeader(KafkaHeaders.DLT_ORIGINAL_OFFSET).value()).hasSize(8);
+				assertThat(record.headers().lastHeader(KafkaHeaders.DLT_ORIGINAL_TIMESTAMP).value()).hasSize(8);
 			}
 			await().atMost(AWAIT).until(() -> KafkaTestSupport.uncommitted(group, in) == 0);
 			PipelineSnapshot snapshot = context.getBean("relay", Pipeline.class).snapshot();
