@@ -2,6 +2,7 @@ package io.paipa.boot.autoconfigure.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +27,7 @@ import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.util.backoff.FixedBackOff;
 
@@ -90,7 +91,7 @@ final class KafkaPipelineSource
 
 	private final int resumeAt;
 
-	private final KafkaMessageListenerContainer<Object, Object> container;
+	private final ConcurrentMessageListenerContainer<Object, Object> container;
 
 	private final Map<TopicPartition, KafkaRecordCompletion.Partition> partitions = new ConcurrentHashMap<>();
 
@@ -132,7 +133,7 @@ final class KafkaPipelineSource
 
 	@SuppressWarnings("unchecked")
 	KafkaPipelineSource(String name, Pipeline<?> pipeline, boolean deliverRecords, PaipaProperties.Pipeline properties,
-			ConsumerFactory<Object, Object> consumerFactory, @Nullable String defaultGroupId) {
+			ConsumerFactory<Object, Object> consumerFactory, @Nullable String defaultGroupId, Containers containers) {
 		this.name = name;
 		this.pipeline = (Pipeline<Object>) pipeline;
 		this.input = this.pipeline.input();
@@ -143,7 +144,17 @@ final class KafkaPipelineSource
 		int maxPollRecords = maxPollRecords(consumerFactory, kafka, this.maxInFlight);
 		this.pauseAt = Math.max(1, this.maxInFlight - maxPollRecords + 1);
 		this.resumeAt = this.maxInFlight / 2;
-		ContainerProperties container = new ContainerProperties(kafka.getTopics().toArray(new String[0]));
+		this.keepsBytes = properties.getDeadLetter().getKafka().isEnabled();
+		// a dead letter goes to its topic as the original record: the bytes as consumed
+		ConsumerFactory<Object, Object> consumers = this.keepsBytes
+				? RawBytes.capturing(consumerFactory, kafka.getProperties()) : consumerFactory;
+		// made like Boot's listener containers (spring.kafka.listener.*,
+		// ContainerCustomizer
+		// beans), then given what the source depends on: one consumer, manual
+		// acknowledgements, its listener, probes and error handling
+		this.container = containers.create(consumers, kafka.getTopics());
+		this.container.setConcurrency(1);
+		ContainerProperties container = this.container.getContainerProperties();
 		this.groupId = (kafka.getGroupId() != null) ? kafka.getGroupId()
 				: (defaultGroupId != null) ? defaultGroupId : name;
 		container.setGroupId(this.groupId);
@@ -173,11 +184,6 @@ final class KafkaPipelineSource
 					CooperativeStickyAssignor.class.getName());
 		}
 		container.setKafkaConsumerProperties(overrides);
-		this.keepsBytes = properties.getDeadLetter().getKafka().isEnabled();
-		// a dead letter goes to its topic as the original record: the bytes as consumed
-		ConsumerFactory<Object, Object> consumers = this.keepsBytes
-				? RawBytes.capturing(consumerFactory, kafka.getProperties()) : consumerFactory;
-		this.container = new KafkaMessageListenerContainer<>(consumers, container);
 		this.container.setBeanName("paipa-" + name + "-kafka");
 		this.container.setApplicationEventPublisher(this::onContainerEvent);
 		Object servers = kafka.getProperties().get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
@@ -207,6 +213,11 @@ final class KafkaPipelineSource
 
 	String name() {
 		return this.name;
+	}
+
+	/** The listener container of the source. */
+	ConcurrentMessageListenerContainer<Object, Object> container() {
+		return this.container;
 	}
 
 	/** The consumer group of the source. */
@@ -492,6 +503,21 @@ final class KafkaPipelineSource
 			nanos += System.nanoTime() - this.pausedSince.get();
 		}
 		return nanos / 1e9;
+	}
+
+	/** Makes the listener container of a source, the way the application's are made. */
+	@FunctionalInterface
+	interface Containers {
+
+		/**
+		 * Makes a container.
+		 * @param consumers the consumer factory
+		 * @param topics the topics
+		 * @return the container, not started
+		 */
+		ConcurrentMessageListenerContainer<Object, Object> create(ConsumerFactory<Object, Object> consumers,
+				List<String> topics);
+
 	}
 
 }

@@ -11,7 +11,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.ResolvableType;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.ContainerCustomizer;
 import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.util.ClassUtils;
 
 import io.paipa.boot.autoconfigure.PaipaProperties;
 import io.paipa.boot.health.PipelineProblems;
@@ -28,6 +33,8 @@ import io.paipa.core.Pipeline;
  * stopped. {@link #stop(Runnable)} returns at once and calls back when all are done.
  */
 final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
+
+	private static final String CONFIGURER = "org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer";
 
 	/** Above the pipelines' lifecycle (DEFAULT_PHASE - 4096), below the web server's. */
 	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 3072;
@@ -151,10 +158,34 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 						+ "add spring-boot-starter-kafka and set spring.kafka.bootstrap-servers");
 			}
 			Object groupId = consumerFactory.getConfigurationProperties().get(ConsumerConfig.GROUP_ID_CONFIG);
-			created.add(new KafkaPipelineSource(name, this.beanFactory.getBean(name, Pipeline.class),
-					deliversRecords(name), pipeline, consumerFactory, (groupId != null) ? groupId.toString() : null));
+			created.add(
+					new KafkaPipelineSource(name, this.beanFactory.getBean(name, Pipeline.class), deliversRecords(name),
+							pipeline, consumerFactory, (groupId != null) ? groupId.toString() : null, this::container));
 		}
 		return List.copyOf(created);
+	}
+
+	/**
+	 * A listener container made as Boot makes the application's: a
+	 * {@link ConcurrentKafkaListenerContainerFactory} configured by Boot's configurer
+	 * ({@code spring.kafka.listener.*}) with the application's
+	 * {@link ContainerCustomizer}.
+	 */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private ConcurrentMessageListenerContainer<Object, Object> container(ConsumerFactory<Object, Object> consumers,
+			List<String> topics) {
+		ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
+		if (ClassUtils.isPresent(CONFIGURER, getClass().getClassLoader())) {
+			BootListenerSettings.configure(this.beanFactory, factory, consumers);
+		}
+		else {
+			factory.setConsumerFactory(consumers);
+		}
+		ContainerCustomizer customizer = this.beanFactory.getBeanProvider(ContainerCustomizer.class).getIfUnique();
+		if (customizer != null) {
+			factory.setContainerCustomizer(customizer);
+		}
+		return factory.createContainer(topics.toArray(new String[0]));
 	}
 
 	/** Whether the pipeline's first step takes ConsumerRecords rather than values. */
@@ -210,6 +241,25 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 	@Override
 	public int getPhase() {
 		return PHASE;
+	}
+
+	/** Boot's listener settings, where Boot's Kafka support is on the classpath. */
+	private static final class BootListenerSettings {
+
+		static void configure(ConfigurableListableBeanFactory beanFactory,
+				ConcurrentKafkaListenerContainerFactory<Object, Object> factory,
+				ConsumerFactory<Object, Object> consumers) {
+			ConcurrentKafkaListenerContainerFactoryConfigurer configurer = beanFactory
+				.getBeanProvider(ConcurrentKafkaListenerContainerFactoryConfigurer.class)
+				.getIfAvailable();
+			if (configurer != null) {
+				configurer.configure(factory, consumers);
+			}
+			else {
+				factory.setConsumerFactory(consumers);
+			}
+		}
+
 	}
 
 }
