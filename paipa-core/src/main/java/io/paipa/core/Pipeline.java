@@ -339,6 +339,28 @@ public final class Pipeline<I> {
 		return new PipelineSnapshot(name(), PipelineState.NEW, 0, 0, 0, 0, 0, List.copyOf(steps), null);
 	}
 
+	/**
+	 * Returns one step as it is now, as {@code snapshot().step(step)} does, without
+	 * taking the other steps' snapshots: what a meter of one step reads, so that reading
+	 * every step's meters costs in proportion to the number of steps.
+	 * @param step the step's name
+	 * @return the step's snapshot, its counts totals over every run
+	 * @throws IllegalArgumentException when there is no such step
+	 */
+	public StepSnapshot stepSnapshot(String step) {
+		int index = this.definition.indexOf(step);
+		if (index < 0) {
+			throw new IllegalArgumentException(
+					"Pipeline '" + name() + "' has no step '" + step + "'; its steps are " + stepNames());
+		}
+		Run run = this.run;
+		if (run.execution() != null) {
+			StepSnapshot now = run.execution().stepSnapshot(index);
+			return (run.carried() != null) ? Snapshots.plus(run.carried().steps().get(index), now) : now;
+		}
+		return snapshot().steps().get(index);
+	}
+
 	@Override
 	public String toString() {
 		return "Pipeline '" + name() + "' " + stepNames();

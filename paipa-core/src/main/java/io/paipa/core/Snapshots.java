@@ -9,23 +9,26 @@ final class Snapshots {
 	private Snapshots() {
 	}
 
+	/** One step's counts of the runs before, added to its snapshot now. */
+	static StepSnapshot plus(StepSnapshot carried, StepSnapshot step) {
+		StepStats a = carried.stats();
+		StepStats b = step.stats();
+		StepStats sum = new StepStats(b.step(), a.in() + b.in(), a.processed() + b.processed(),
+				a.dropped() + b.dropped(), a.retried() + b.retried(), a.failed() + b.failed(),
+				a.deadLettered() + b.deadLettered(), a.abandoned() + b.abandoned(), a.emitted() + b.emitted(),
+				a.restarts() + b.restarts(), a.handlerNanos() + b.handlerNanos());
+		return new StepSnapshot(step.name(), step.kind(), step.inputType(), step.outputType(), step.workersConfigured(),
+				step.workersAlive(), step.workersBusy(), step.queueDepth(), step.queueCapacity(), sum,
+				step.utilization(), step.longestBusyNanos(), step.inputEnded(), step.outageSince(), step.outageError());
+	}
+
 	static PipelineSnapshot plus(PipelineSnapshot carried, PipelineSnapshot now) {
 		if (carried == null) {
 			return now;
 		}
 		List<StepSnapshot> steps = new ArrayList<>(now.steps().size());
 		for (int i = 0; i < now.steps().size(); i++) {
-			StepSnapshot step = now.steps().get(i);
-			StepStats a = carried.steps().get(i).stats();
-			StepStats b = step.stats();
-			StepStats sum = new StepStats(b.step(), a.in() + b.in(), a.processed() + b.processed(),
-					a.dropped() + b.dropped(), a.retried() + b.retried(), a.failed() + b.failed(),
-					a.deadLettered() + b.deadLettered(), a.abandoned() + b.abandoned(), a.emitted() + b.emitted(),
-					a.restarts() + b.restarts(), a.handlerNanos() + b.handlerNanos());
-			steps.add(new StepSnapshot(step.name(), step.kind(), step.inputType(), step.outputType(),
-					step.workersConfigured(), step.workersAlive(), step.workersBusy(), step.queueDepth(),
-					step.queueCapacity(), sum, step.utilization(), step.longestBusyNanos(), step.inputEnded(),
-					step.outageSince(), step.outageError()));
+			steps.add(plus(carried.steps().get(i), now.steps().get(i)));
 		}
 		return new PipelineSnapshot(now.name(), now.state(), carried.in() + now.in(),
 				carried.completed() + now.completed(), carried.dropped() + now.dropped(),

@@ -497,6 +497,27 @@ class SnapshotAndListenerTests {
 	}
 
 	@Test
+	void aStepsOwnSnapshotIsItsPartOfThePipelinesBeforeDuringAndAfterRuns() {
+		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("one-step")
+			.step("double", (Integer x) -> x * 2, (s) -> s.workers(2))
+			.step("odd", (Integer x) -> (x % 4 == 0) ? null : x)
+			.build();
+		assertThat(pipeline.stepSnapshot("double")).isEqualTo(pipeline.snapshot().step("double"));
+
+		pipeline.run(range(0, 100));
+		pipeline.run(range(0, 50));
+
+		// counts over both runs, as in the pipeline's snapshot
+		assertThat(pipeline.stepSnapshot("odd").stats()).isEqualTo(pipeline.snapshot().step("odd").stats());
+		assertThat(pipeline.stepSnapshot("double").stats().processed()).isEqualTo(150);
+		assertThat(pipeline.stepSnapshot("odd").stats().in()).isEqualTo(150);
+		assertThat(pipeline.stepSnapshot("double").workersConfigured()).isEqualTo(2);
+		assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> pipeline.stepSnapshot("nope"))
+			.withMessageContaining("'nope'")
+			.withMessageContaining("[double, odd]");
+	}
+
+	@Test
 	void listenerSeesAFailedBatch() {
 		Recording listener = new Recording("failing");
 		Pipeline<Integer> pipeline = Pipeline.<Integer>builder("failing").step("boom", (Integer x) -> {

@@ -284,6 +284,11 @@ public final class Execution implements Outage.Observer {
 		}
 	}
 
+	/** One step as it is now, without the others. */
+	public StepSnapshot stepSnapshot(int step) {
+		return this.steps[step].snapshot(System.nanoTime());
+	}
+
 	public PipelineSnapshot snapshot() {
 		long now = System.nanoTime();
 		List<StepSnapshot> list = new ArrayList<>(this.steps.length);

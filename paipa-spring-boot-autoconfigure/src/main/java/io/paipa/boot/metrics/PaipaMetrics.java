@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -30,14 +29,16 @@ import io.paipa.core.StepStats;
  * Binds the meters of every pipeline and step, tagged {@code pipeline} and {@code step}.
  *
  * <p>
- * Gauges and function counters read the pipeline's {@link Pipeline#snapshot() snapshot},
- * which is lock-free and counts over every run, so counters never go down. The handler
- * timer {@code paipa.step.process} is fed by this binder as a {@link PipelineListener},
- * through {@link PipelineListener#handlerSampled handler samples}: the handler time of
- * one item, sampled at most once per batch a worker takes (the first item, when a
- * one-to-one or fan-out handler got through it on its first attempt). So the timer counts
- * every item of a slow step, whose workers take one item at a time, and a few items of a
- * trivial step, whose workers take many: its count is not a count of items (the
+ * Gauges and function counters read the pipeline's {@link Pipeline#snapshot() snapshot}
+ * (the pipeline's counts) or one step's ({@link Pipeline#stepSnapshot(String)}, so that a
+ * scrape costs in proportion to the number of steps), which are lock-free and count over
+ * every run, so counters never go down. The handler timer {@code paipa.step.process} is
+ * fed by this binder as a {@link PipelineListener}, through
+ * {@link PipelineListener#handlerSampled handler samples}: the handler time of one item,
+ * sampled at most once per batch a worker takes (the first item, when a one-to-one or
+ * fan-out handler got through it on its first attempt). So the timer counts every item of
+ * a slow step, whose workers take one item at a time, and a few items of a trivial step,
+ * whose workers take many: its count is not a count of items (the
  * {@code paipa.step.items} counters are), its percentiles and mean are those of handler
  * time per item. Stream steps, which see no single item, have no samples. Nothing is done
  * per item: counters and gauges read the snapshot. Percentiles and histograms follow
@@ -100,45 +101,53 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				(key) -> new ConcurrentHashMap<>());
 		for (String step : pipeline.stepNames()) {
 			Tags tags = pipelineTags.and("step", step);
-			Function<Pipeline<?>, StepSnapshot> read = (p) -> p.snapshot().step(step);
-			add.accept(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read.apply(p).queueDepth())
+			Supplier<StepSnapshot> read0 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.queue.depth", pipeline, (p) -> read0.get().queueDepth())
 				.tags(tags)
 				.description("Items waiting in the step's input queue")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read.apply(p).queueCapacity())
+			Supplier<StepSnapshot> read1 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.queue.capacity", pipeline, (p) -> read1.get().queueCapacity())
 				.tags(tags)
 				.description("Bound of the step's input queue")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersConfigured())
+			Supplier<StepSnapshot> read2 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read2.get().workersConfigured())
 				.tags(tags.and("state", "configured"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersAlive())
+			Supplier<StepSnapshot> read3 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read3.get().workersAlive())
 				.tags(tags.and("state", "alive"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read.apply(p).workersBusy())
+			Supplier<StepSnapshot> read4 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.workers", pipeline, (p) -> read4.get().workersBusy())
 				.tags(tags.and("state", "busy"))
 				.description("Worker threads of the step, by state")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.outage", pipeline, (p) -> read.apply(p).inOutage() ? 1 : 0)
+			Supplier<StepSnapshot> read5 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.outage", pipeline, (p) -> read5.get().inOutage() ? 1 : 0)
 				.tags(tags)
 				.description("1 while the step is in an outage (holding an item until what it depends on is back), "
 						+ "else 0")
 				.register(registry));
-			add.accept(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read.apply(p).utilization())
+			Supplier<StepSnapshot> read6 = () -> pipeline.stepSnapshot(step);
+			add.accept(Gauge.builder("paipa.step.utilization", pipeline, (p) -> read6.get().utilization())
 				.tags(tags)
 				.description("Share of the step's worker time spent in the handler over the last seconds, 0 to 1")
 				.register(registry));
 			for (String outcome : List.of("processed", "dropped", "retried", "failed")) {
-				ToDoubleFunction<Pipeline<?>> value = (p) -> count(read.apply(p).stats(), outcome);
+				Supplier<StepSnapshot> counted = () -> pipeline.stepSnapshot(step);
+				ToDoubleFunction<Pipeline<?>> value = (p) -> count(counted.get().stats(), outcome);
 				add.accept(FunctionCounter.builder("paipa.step.items", pipeline, value)
 					.tags(tags.and("outcome", outcome))
 					.description("Items the step handled, by outcome")
 					.register(registry));
 			}
+			Supplier<StepSnapshot> read7 = () -> pipeline.stepSnapshot(step);
 			add.accept(FunctionCounter
-				.builder("paipa.step.worker.restarts", pipeline, (p) -> read.apply(p).stats().restarts())
+				.builder("paipa.step.worker.restarts", pipeline, (p) -> read7.get().stats().restarts())
 				.tags(tags)
 				.description("Workers of the step replaced after they died of an unexpected error")
 				.register(registry));
