@@ -3,6 +3,7 @@ package io.paipa.boot.metrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +23,7 @@ import org.springframework.beans.factory.DisposableBean;
 
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineListener;
+import io.paipa.core.PipelineState;
 import io.paipa.core.StepSnapshot;
 import io.paipa.core.StepStats;
 
@@ -95,6 +97,12 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 			add.accept(FunctionCounter.builder("paipa.pipeline.items", pipeline, value)
 				.tags(pipelineTags.and("outcome", outcome))
 				.description("Items that entered the pipeline (in) and that left it, by outcome")
+				.register(registry));
+		}
+		for (PipelineState state : PipelineState.values()) {
+			add.accept(Gauge.builder("paipa.pipeline.state", pipeline, (p) -> (p.state() == state) ? 1 : 0)
+				.tags(pipelineTags.and("state", state.name().toLowerCase(Locale.ROOT)))
+				.description("1 for the state the pipeline is in, else 0")
 				.register(registry));
 		}
 		Map<String, List<Timer>> stepTimers = this.timers.computeIfAbsent(pipeline.name(),

@@ -155,7 +155,7 @@ class PaipaMetricsTests {
 		// per step: depth, capacity, 3 worker states, utilization, 4 outcomes, restarts,
 		// timer
 		// = 12; per pipeline: 4 outcomes
-		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 4)
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 10)
 			.allSatisfy((meter) -> assertThat(meter.getId().getName()).startsWith("paipa."))
 			.allSatisfy((meter) -> assertThat(meter.getId().getDescription()).isNotBlank())
 			.allSatisfy((meter) -> assertThat(meter.getId().getTag("pipeline")).isEqualTo("orders"));
@@ -175,12 +175,26 @@ class PaipaMetricsTests {
 		assertThat(this.registry.find("paipa.step.queue.depth").tag("pipeline", "second").gauges()).hasSize(2);
 		assertThat(gauge("paipa.step.workers", "first", "a", "state", "configured")).isEqualTo(1);
 		assertThat(gauge("paipa.step.workers", "second", "a", "state", "configured")).isEqualTo(4);
-		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 4);
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 10);
 
 		Pipeline<Integer> second = typed("second");
 		PipelineResult result = second.run(List.of(1, 2, 3));
 		assertThat(result.completed()).isEqualTo(3);
 		assertThat(pipelineCount("second", "completed")).isEqualTo(3);
+		// one state gauge per state, 1 for the state the pipeline is in
+		assertThat(this.registry.get("paipa.pipeline.state")
+			.tag("pipeline", "second")
+			.tag("state", "completed")
+			.gauge()
+			.value()).isEqualTo(1);
+		assertThat(this.registry.get("paipa.pipeline.state")
+			.tag("pipeline", "second")
+			.tag("state", "running")
+			.gauge()
+			.value()).isZero();
+		assertThat(
+				this.registry.get("paipa.pipeline.state").tag("pipeline", "first").tag("state", "new").gauge().value())
+			.isEqualTo(1);
 		assertThat(pipelineCount("first", "completed")).isZero();
 		// sampled at most once per batch: at least one sample, at most one per item
 		assertThat(timer("second", "a").count()).isBetween(1L, 3L);
@@ -473,7 +487,7 @@ class PaipaMetricsTests {
 			.build());
 		Counter unrelated = this.registry.counter("unrelated.counter");
 		this.metrics.bindTo(this.registry);
-		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 4 + 1);
+		assertThat(this.registry.getMeters()).hasSize(3 * 13 + 2 * 10 + 1);
 
 		this.metrics.destroy();
 
@@ -495,8 +509,8 @@ class PaipaMetricsTests {
 		// registry when there is no composite)
 		this.metrics.bindTo(this.registry);
 		this.metrics.bindTo(other);
-		assertThat(this.registry.getMeters()).hasSize(13 + 4);
-		assertThat(other.getMeters()).hasSize(13 + 4);
+		assertThat(this.registry.getMeters()).hasSize(13 + 10);
+		assertThat(other.getMeters()).hasSize(13 + 10);
 
 		assertThat(pipeline.run(List.of(1, 2, 3)).completed()).isEqualTo(3);
 
