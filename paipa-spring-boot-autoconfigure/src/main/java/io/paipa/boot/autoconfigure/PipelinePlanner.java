@@ -23,7 +23,6 @@ import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.annotation.OrderUtils;
 import org.springframework.core.type.MethodMetadata;
-import org.springframework.util.ClassUtils;
 
 import io.paipa.boot.autoconfigure.PipelinePlan.Kind;
 import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
@@ -43,8 +42,6 @@ import io.paipa.core.StreamHandler;
 final class PipelinePlanner {
 
 	static final String DEFAULT_PIPELINE = "pipeline";
-
-	private static final String KAFKA_TEMPLATE = "org.springframework.kafka.core.KafkaTemplate";
 
 	private static final List<Class<?>> HANDLER_TYPES = List.of(StepHandler.class, FanOutHandler.class,
 			StreamHandler.class);
@@ -114,7 +111,7 @@ final class PipelinePlanner {
 		}
 		checkSourceQueue(prefix, pipeline);
 		checkDeadLetterHandler(prefix, pipeline);
-		checkKafka(prefix, pipeline);
+		KafkaSettings.check(this.beanFactory, prefix, pipeline);
 		ResolvableType input = steps.get(0).inputType();
 		return new PipelinePlan(name, pipeline, List.copyOf(steps), known(input) ? input : ResolvableType.NONE);
 	}
@@ -253,51 +250,6 @@ final class PipelinePlanner {
 		}
 	}
 
-	private void checkKafka(String prefix, PaipaProperties.Pipeline pipeline) {
-		PaipaProperties.KafkaSource source = pipeline.getSource().getKafka();
-		PaipaProperties.KafkaSink sink = pipeline.getSink().getKafka();
-		PaipaProperties.KafkaDeadLetters deadLetters = pipeline.getDeadLetter().getKafka();
-		String key = source.isEnabled() ? prefix + ".source.kafka.topics" : sink.isEnabled()
-				? prefix + ".sink.kafka.topic" : deadLetters.isEnabled() ? prefix + ".dead-letter.kafka.topic" : null;
-		if (key == null) {
-			return;
-		}
-		if (!ClassUtils.isPresent(KAFKA_TEMPLATE, this.beanFactory.getBeanClassLoader())) {
-			throw new InvalidConfigurationPropertyValueException(key, null,
-					"Spring Kafka is not on the classpath: add org.springframework.boot:spring-boot-starter-kafka");
-		}
-		if (source.isEnabled()) {
-			if (pipeline.getMode() != PaipaProperties.Mode.CONTINUOUS) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".source.kafka.topics",
-						source.getTopics(),
-						"A Kafka source needs a continuous pipeline; remove " + prefix + ".mode=batch");
-			}
-			if (source.getMaxInFlight() != null) {
-				atLeast(prefix + ".source.kafka.max-in-flight", source.getMaxInFlight(), 1);
-			}
-			if (source.getPollTimeout().isNegative() || source.getPollTimeout().isZero()) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".source.kafka.poll-timeout",
-						source.getPollTimeout(), "Must be positive");
-			}
-			notNegative(prefix + ".source.kafka.revoke-timeout", source.getRevokeTimeout());
-		}
-		if (sink.isEnabled()) {
-			atLeast(prefix + ".sink.kafka.batch-size", sink.getBatchSize(), 1);
-			atLeast(prefix + ".sink.kafka.workers", sink.getWorkers(), 1);
-			notNegative(prefix + ".sink.kafka.max-wait", sink.getMaxWait());
-			String keyBean = sink.getKey();
-			if (keyBean != null && !this.beanFactory.containsBean(keyBean)) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".sink.kafka.key", keyBean,
-						"There is no KafkaKey bean named '" + keyBean + "'");
-			}
-		}
-		if (deadLetters.isEnabled() && pipeline.getDeadLetterHandler() != null) {
-			throw new InvalidConfigurationPropertyValueException(prefix + ".dead-letter.kafka.topic",
-					deadLetters.getTopic(), "Set either " + prefix + ".dead-letter.kafka.topic or " + prefix
-							+ ".dead-letter-handler, not both");
-		}
-	}
-
 	static OutagePolicy outage(String key, PaipaProperties.Outage outage, OutagePolicy defaults) {
 		Integer after = outage.getAfterFailures();
 		if (after != null && after < 0) {
@@ -428,13 +380,13 @@ final class PipelinePlanner {
 		return JavaVersion.getJavaVersion().isEqualOrNewerThan(JavaVersion.TWENTY_ONE);
 	}
 
-	private static void atLeast(String key, int value, int minimum) {
+	static void atLeast(String key, int value, int minimum) {
 		if (value < minimum) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must be at least " + minimum);
 		}
 	}
 
-	private static void notNegative(String key, Duration value) {
+	static void notNegative(String key, Duration value) {
 		if (value.isNegative()) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must not be negative");
 		}
