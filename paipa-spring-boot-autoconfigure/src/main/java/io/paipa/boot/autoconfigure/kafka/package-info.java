@@ -1,6 +1,6 @@
 /**
- * Auto-configuration of Kafka sources, sinks and dead-letter topics for paipa pipelines,
- * and their implementation.
+ * Auto-configuration of Kafka sources, sinks and dead-letter topics for paipa pipelines;
+ * the classes it sets up are in {@code io.paipa.boot.kafka}.
  */
 @NullMarked
 package io.paipa.boot.autoconfigure.kafka;

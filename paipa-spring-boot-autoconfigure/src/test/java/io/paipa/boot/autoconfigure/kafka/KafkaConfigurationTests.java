@@ -14,6 +14,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import io.paipa.boot.EnablePaipaPipeline;
 import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
 import io.paipa.boot.autoconfigure.PipelineBuilderCustomizer;
+import io.paipa.boot.kafka.PaipaKafkaSources;
 import io.paipa.core.StepHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;

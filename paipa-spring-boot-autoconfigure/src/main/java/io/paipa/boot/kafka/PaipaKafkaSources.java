@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ import io.paipa.core.Pipeline;
  * offsets of everything that finished. The pipelines' own lifecycle then finds them
  * stopped. {@link #stop(Runnable)} returns at once and calls back when all are done.
  */
-final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
+public final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 
 	private static final String CONFIGURER = "org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer";
 
@@ -47,13 +47,22 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 
 	private volatile boolean running;
 
-	PaipaKafkaSources(ConfigurableListableBeanFactory beanFactory, PaipaProperties properties) {
+	/**
+	 * Creates the sources' lifecycle; the sources themselves are created at the first
+	 * start.
+	 * @param beanFactory where the pipelines and Kafka's consumer factory are
+	 * @param properties the paipa properties
+	 */
+	public PaipaKafkaSources(ConfigurableListableBeanFactory beanFactory, PaipaProperties properties) {
 		this.beanFactory = beanFactory;
 		this.properties = properties;
 	}
 
-	/** The names of the pipelines with a Kafka source. */
-	List<String> names() {
+	/**
+	 * Returns the names of the pipelines with a Kafka source.
+	 * @return the names
+	 */
+	public List<String> names() {
 		return this.properties.getPipelines()
 			.entrySet()
 			.stream()
@@ -62,27 +71,52 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 			.toList();
 	}
 
-	double consumed(String name) {
+	/**
+	 * Returns the records a pipeline's source took from Kafka.
+	 * @param name the pipeline's name
+	 * @return the count, 0 before the first start
+	 */
+	public double consumed(String name) {
 		KafkaPipelineSource source = find(name);
 		return (source != null) ? source.consumed() : 0;
 	}
 
-	double committed(String name) {
+	/**
+	 * Returns the records of a pipeline's source that finished and were acknowledged.
+	 * @param name the pipeline's name
+	 * @return the count
+	 */
+	public double committed(String name) {
 		KafkaPipelineSource source = find(name);
 		return (source != null) ? source.committed() : 0;
 	}
 
-	double inFlight(String name) {
+	/**
+	 * Returns the records of a pipeline's source taken and not finished yet.
+	 * @param name the pipeline's name
+	 * @return the count
+	 */
+	public double inFlight(String name) {
 		KafkaPipelineSource source = find(name);
 		return (source != null) ? source.inFlight() : 0;
 	}
 
-	double paused(String name) {
+	/**
+	 * Returns whether a pipeline's consumer is paused because the pipeline is full.
+	 * @param name the pipeline's name
+	 * @return 1 while paused, else 0
+	 */
+	public double paused(String name) {
 		KafkaPipelineSource source = find(name);
 		return (source != null && source.isPaused()) ? 1 : 0;
 	}
 
-	double pausedSeconds(String name) {
+	/**
+	 * Returns how long a pipeline's consumer was paused because the pipeline was full.
+	 * @param name the pipeline's name
+	 * @return the seconds in all
+	 */
+	public double pausedSeconds(String name) {
 		KafkaPipelineSource source = find(name);
 		return (source != null) ? source.pausedSeconds() : 0;
 	}
@@ -107,7 +141,7 @@ final class PaipaKafkaSources implements SmartLifecycle, PipelineProblems {
 	 * @param name the pipeline's name
 	 * @param started whether an outage began (else one ended)
 	 */
-	void outage(String name, boolean started) {
+	public void outage(String name, boolean started) {
 		KafkaPipelineSource source = find(name);
 		if (source != null) {
 			source.outage(started);

@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
@@ -11,17 +11,22 @@ import org.springframework.kafka.core.KafkaTemplate;
  * application's template: dead letters go to their topic as the original records were
  * consumed. Created when first needed, closed with the application context.
  */
-final class BytesTemplate implements DisposableBean {
+public final class BytesTemplate implements DisposableBean {
 
 	private @Nullable DefaultKafkaProducerFactory<byte[], byte[]> factory;
 
 	private @Nullable KafkaTemplate<byte[], byte[]> template;
 
+	/** Creates the holder; the template is made when first asked for. */
+	public BytesTemplate() {
+	}
+
 	/**
 	 * Returns the template, creating it the first time.
 	 * @param like the application's template, whose producer settings apply
+	 * @return the template
 	 */
-	synchronized KafkaTemplate<byte[], byte[]> get(KafkaTemplate<?, ?> like) {
+	public synchronized KafkaTemplate<byte[], byte[]> get(KafkaTemplate<?, ?> like) {
 		if (this.template == null) {
 			this.factory = new DefaultKafkaProducerFactory<>(like.getProducerFactory().getConfigurationProperties(),
 					new ByteArraySerializer(), new ByteArraySerializer());

@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -41,7 +41,7 @@ import io.paipa.core.PipelineFailedException;
  * takes it. If a stop comes first, the letter goes to the log and the original record is
  * never acknowledged, so it is consumed again after a restart or rebalance.
  */
-final class KafkaDeadLetterPublisher implements DeadLetterHandler {
+public final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 
 	private static final long SEND_TIMEOUT_SECONDS = 30;
 
@@ -51,8 +51,14 @@ final class KafkaDeadLetterPublisher implements DeadLetterHandler {
 
 	private final String topic;
 
-	KafkaDeadLetterPublisher(KafkaTemplate<Object, Object> template, Supplier<KafkaTemplate<byte[], byte[]>> bytes,
-			String topic) {
+	/**
+	 * Creates the publisher.
+	 * @param template the application's template
+	 * @param bytes the template for records kept as the bytes consumed
+	 * @param topic the dead-letter topic
+	 */
+	public KafkaDeadLetterPublisher(KafkaTemplate<Object, Object> template,
+			Supplier<KafkaTemplate<byte[], byte[]>> bytes, String topic) {
 		this.template = template;
 		this.bytes = bytes;
 		this.topic = topic;

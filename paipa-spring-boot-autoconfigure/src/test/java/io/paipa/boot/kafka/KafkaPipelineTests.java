@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.support.KafkaHeaders;
 
+import io.paipa.boot.autoconfigure.kafka.PaipaKafkaAutoConfiguration;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineSnapshot;
 import io.paipa.core.StepSnapshot;

@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.util.List;
 import java.util.Map;
@@ -10,11 +10,20 @@ import io.paipa.boot.health.PipelineProblems;
  * The Kafka sinks of the pipelines, for their health: a pipeline whose sink has waited
  * too long for the broker to acknowledge what it sent is DOWN, with the reason.
  */
-final class PaipaKafkaSinks implements PipelineProblems {
+public final class PaipaKafkaSinks implements PipelineProblems {
 
 	private final Map<String, KafkaSinkHandler> sinks = new ConcurrentHashMap<>();
 
-	void register(String pipeline, KafkaSinkHandler sink) {
+	/** Creates the registry, empty. */
+	public PaipaKafkaSinks() {
+	}
+
+	/**
+	 * Registers a pipeline's sink.
+	 * @param pipeline the pipeline's name
+	 * @param sink its sink
+	 */
+	public void register(String pipeline, KafkaSinkHandler sink) {
 		this.sinks.put(pipeline, sink);
 	}
 

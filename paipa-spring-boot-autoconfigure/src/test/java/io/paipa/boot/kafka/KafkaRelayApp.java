@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;

@@ -1,4 +1,4 @@
-package io.paipa.boot.autoconfigure.kafka;
+package io.paipa.boot.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 
-import io.paipa.boot.kafka.KafkaKey;
 import io.paipa.core.Emitter;
 import io.paipa.core.FanOutHandler;
 
@@ -37,7 +36,7 @@ import io.paipa.core.FanOutHandler;
  * INFO line). The producer's {@code max.block.ms} and {@code delivery.timeout.ms} still
  * decide when a try fails.
  */
-final class KafkaSinkHandler implements FanOutHandler<List<Object>, Object> {
+public final class KafkaSinkHandler implements FanOutHandler<List<Object>, Object> {
 
 	/**
 	 * How long a chunk may wait for the broker's acknowledgement before it is a problem.
@@ -66,7 +65,14 @@ final class KafkaSinkHandler implements FanOutHandler<List<Object>, Object> {
 
 	private final AtomicBoolean warned = new AtomicBoolean();
 
-	KafkaSinkHandler(String pipeline, KafkaTemplate<Object, Object> template, String topic,
+	/**
+	 * Creates the sink of a pipeline.
+	 * @param pipeline the pipeline's name
+	 * @param template the application's template
+	 * @param topic the topic outputs go to
+	 * @param key the bean giving each output's record key, or {@code null}
+	 */
+	public KafkaSinkHandler(String pipeline, KafkaTemplate<Object, Object> template, String topic,
 			@Nullable KafkaKey<Object> key) {
 		this(pipeline, template, topic, key, UNACKNOWLEDGED);
 	}
