@@ -114,6 +114,11 @@ public class ImportRunner implements ApplicationRunner, ExitCodeGenerator {
 
 		private long number;
 
+		/**
+		 * This reading of the file, so that a line's reference is unique across imports.
+		 */
+		private final String run = java.util.UUID.randomUUID().toString();
+
 		long count;
 
 		NumberedLines(InputStream in) {
@@ -132,7 +137,7 @@ public class ImportRunner implements ApplicationRunner, ExitCodeGenerator {
 					String text = Lines.decode(bytes, 0, end);
 					if (!text.isBlank()) {
 						this.count++;
-						this.next = Lines.tagged("line " + this.number, text);
+						this.next = Lines.tagged("line " + this.number, this.run + ":" + this.number, text);
 					}
 				}
 				return true;

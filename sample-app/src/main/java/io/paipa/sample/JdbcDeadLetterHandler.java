@@ -27,8 +27,13 @@ import io.paipa.core.DeadLetterHandler;
 @Component
 public class JdbcDeadLetterHandler implements DeadLetterHandler {
 
-	private static final String INSERT = "INSERT INTO dead_letters (pipeline, step, reason, raw, origin) "
-			+ "VALUES (?, ?, ?, ?, ?)";
+	/**
+	 * One row per dead-lettered line, once: a letter written again after a commit whose
+	 * answer was lost (its line's reference is already there for the step) adds nothing.
+	 */
+	private static final String INSERT = "INSERT INTO dead_letters (pipeline, step, reason, raw, origin, line_ref) "
+			+ "SELECT ?, ?, ?, ?, ?, ? FROM (VALUES (0)) AS v(x) "
+			+ "WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE line_ref = ? AND step = ?)";
 
 	private static final ObjectMapper json = JsonMapper.builder().build();
 
@@ -54,7 +59,9 @@ public class JdbcDeadLetterHandler implements DeadLetterHandler {
 	}
 
 	private static Object[] row(DeadLetter letter, String reason, Object item) {
-		return new Object[] { letter.pipeline(), letter.step(), reason, truncate(raw(item), 10000), origin(item) };
+		String ref = ref(item);
+		return new Object[] { letter.pipeline(), letter.step(), reason, truncate(raw(item), 10000), origin(item), ref,
+				ref, letter.step() };
 	}
 
 	private static String raw(Object item) {
@@ -78,6 +85,16 @@ public class JdbcDeadLetterHandler implements DeadLetterHandler {
 			return order.origin();
 		}
 		return (item instanceof String line) ? Lines.origin(line) : null;
+	}
+
+	private static String ref(Object item) {
+		if (item instanceof EnrichedOrder enriched) {
+			return enriched.order().ref();
+		}
+		if (item instanceof Order order) {
+			return order.ref();
+		}
+		return (item instanceof String line) ? Lines.ref(line) : null;
 	}
 
 	private static String json(Order order) {

@@ -23,16 +23,46 @@ final class Lines {
 
 	/** A line tagged with its origin. */
 	static String tagged(String origin, String line) {
-		return MARK + origin + MARK + line;
+		return tagged(origin, null, line);
+	}
+
+	/**
+	 * A line tagged with its origin and its reference: a name of this one accepted line,
+	 * unique, that a store retried after a commit whose outcome it did not learn can
+	 * recognise as its own earlier write (not a resent order).
+	 */
+	static String tagged(String origin, String ref, String line) {
+		return MARK + ((origin != null) ? origin : "") + MARK + ((ref != null) ? ref : "") + MARK + line;
 	}
 
 	/** The origin of a tagged line, or {@code null}. */
 	static String origin(String line) {
+		return part(line, 0);
+	}
+
+	/** The reference of a tagged line, or {@code null}. */
+	static String ref(String line) {
+		return part(line, 1);
+	}
+
+	private static String part(String line, int index) {
 		if (line.isEmpty() || line.charAt(0) != MARK) {
 			return null;
 		}
-		int end = line.indexOf(MARK, 1);
-		return (end > 0) ? line.substring(1, end) : null;
+		int start = 1;
+		for (int i = 0; i < index; i++) {
+			int next = line.indexOf(MARK, start);
+			if (next < 0) {
+				return null;
+			}
+			start = next + 1;
+		}
+		int end = line.indexOf(MARK, start);
+		if (end < 0) {
+			return null;
+		}
+		String part = line.substring(start, end);
+		return part.isEmpty() ? null : part;
 	}
 
 	/** A line without its tag. */
@@ -40,7 +70,7 @@ final class Lines {
 		if (line.isEmpty() || line.charAt(0) != MARK) {
 			return line;
 		}
-		int end = line.indexOf(MARK, 1);
+		int end = line.indexOf(MARK, line.indexOf(MARK, 1) + 1);
 		return (end > 0) ? line.substring(end + 1) : line;
 	}
 

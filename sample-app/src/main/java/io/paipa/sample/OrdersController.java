@@ -101,7 +101,7 @@ public class OrdersController {
 			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("accepted", 0, "error", problem));
 		}
 		Acknowledgements acks = wait ? new Acknowledgements(REQUEST + UUID.randomUUID()) : null;
-		Intake intake = offerAll(body, acks);
+		Intake intake = offerAll(body, acks, UUID.randomUUID().toString());
 		if (acks == null) {
 			return ResponseEntity.status(intake.status).body(Map.of("accepted", intake.accepted));
 		}
@@ -115,8 +115,9 @@ public class OrdersController {
 	}
 
 	/** Offers the body's lines, each decoded strictly as UTF-8. */
-	private Intake offerAll(byte[] body, Acknowledgements acks) throws InterruptedException {
+	private Intake offerAll(byte[] body, Acknowledgements acks, String request) throws InterruptedException {
 		long accepted = 0;
+		int number = 0;
 		int start = 0;
 		try {
 			for (int i = 0; i <= body.length; i++) {
@@ -129,7 +130,7 @@ public class OrdersController {
 				if (line.isBlank()) {
 					continue;
 				}
-				if (!offer(line, acks)) {
+				if (!offer(Lines.tagged((acks != null) ? acks.request : null, request + ":" + number++, line), acks)) {
 					return new Intake(HttpStatus.TOO_MANY_REQUESTS, accepted);
 				}
 				accepted++;
@@ -151,7 +152,7 @@ public class OrdersController {
 			return this.input.offer(line, this.offerTimeout);
 		}
 		acks.expect();
-		if (this.input.offer(Lines.tagged(acks.request, line), this.offerTimeout, acks::settled)) {
+		if (this.input.offer(line, this.offerTimeout, acks::settled)) {
 			return true;
 		}
 		acks.settled();

@@ -38,7 +38,7 @@ public class ParseStep implements StepHandler<String, Order> {
 	public Order process(String tagged) throws InvalidOrderException {
 		String origin = Lines.origin(tagged);
 		try {
-			return parse(Lines.text(tagged), origin);
+			return parse(Lines.text(tagged), origin, Lines.ref(tagged));
 		}
 		catch (InvalidOrderException ex) {
 			if (origin != null && origin.startsWith("line ")) {
@@ -48,7 +48,7 @@ public class ParseStep implements StepHandler<String, Order> {
 		}
 	}
 
-	private Order parse(String line, String origin) throws InvalidOrderException {
+	private Order parse(String line, String origin, String ref) throws InvalidOrderException {
 		if (Lines.isInvalid(line)) {
 			throw new InvalidOrderException("not valid UTF-8 (the line's bytes are kept base64-encoded)");
 		}
@@ -91,7 +91,7 @@ public class ParseStep implements StepHandler<String, Order> {
 		if (!Rates.isKnown(currency)) {
 			throw new InvalidOrderException("unknown currency '" + currency + "'");
 		}
-		return new Order(id, customer, amount, currency, origin);
+		return new Order(id, customer, amount, currency, origin, ref);
 	}
 
 	private static String text(JsonNode node, String field) throws InvalidOrderException {

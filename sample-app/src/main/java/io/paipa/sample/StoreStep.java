@@ -32,13 +32,17 @@ import io.paipa.core.StepHandler;
 @Component("store")
 public class StoreStep implements StepHandler<List<EnrichedOrder>, List<EnrichedOrder>> {
 
-	private static final String COLUMNS = "orders (id, customer, amount, currency, tier, amount_eur, request_id)";
+	private static final String COLUMNS = "orders (id, customer, amount, currency, tier, amount_eur, request_id, "
+			+ "line_ref)";
 
-	private static final String H2 = "INSERT INTO " + COLUMNS + " SELECT ?, ?, ?, ?, ?, ?, ? FROM (VALUES (0)) "
+	private static final String H2 = "INSERT INTO " + COLUMNS + " SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM (VALUES (0)) "
 			+ "WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = ?)";
 
-	private static final String POSTGRESQL = "INSERT INTO " + COLUMNS + " VALUES (?, ?, ?, ?, ?, ?, ?) "
+	private static final String POSTGRESQL = "INSERT INTO " + COLUMNS + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
 			+ "ON CONFLICT (id) DO NOTHING";
+
+	/** Whether the order stored under an id came from this very line. */
+	private static final String STORED_FROM = "SELECT COUNT(*) FROM orders WHERE id = ? AND line_ref = ?";
 
 	private static final String DUPLICATE = "INSERT INTO order_duplicates (id, amount, currency, request_id) "
 			+ "VALUES (?, ?, ?, ?)";
@@ -79,16 +83,17 @@ public class StoreStep implements StepHandler<List<EnrichedOrder>, List<Enriched
 			ps.setString(5, item.tier());
 			ps.setBigDecimal(6, item.amountEur());
 			ps.setString(7, requestOf(order));
+			ps.setString(8, order.ref());
 			if (h2) {
-				ps.setString(8, order.id());
+				ps.setString(9, order.id());
 			}
 		});
 		List<Object[]> duplicates = new ArrayList<>();
 		int i = 0;
 		for (int[] batch : counts) {
 			for (int count : batch) {
-				if (count == 0) {
-					Order order = chunk.get(i).order();
+				Order order = chunk.get(i).order();
+				if (count == 0 && !storedBefore(order)) {
 					duplicates.add(new Object[] { order.id(), order.amount(), order.currency(), requestOf(order) });
 				}
 				i++;
@@ -97,6 +102,15 @@ public class StoreStep implements StepHandler<List<EnrichedOrder>, List<Enriched
 		if (!duplicates.isEmpty()) {
 			this.jdbc.batchUpdate(DUPLICATE, duplicates);
 		}
+	}
+
+	/**
+	 * Whether an order that was not inserted is there from this very line: a chunk whose
+	 * commit reached the database but whose answer did not reach us is stored again, and
+	 * its orders are then not duplicates.
+	 */
+	private boolean storedBefore(Order order) {
+		return order.ref() != null && this.jdbc.queryForObject(STORED_FROM, Long.class, order.id(), order.ref()) > 0;
 	}
 
 	/** The request that posted the order, for POST /orders?wait=true, or {@code null}. */

@@ -82,51 +82,7 @@ class FaultsIT {
 				"--sample.store-probe-interval=200ms");
 		SampleProcess.awaitUp(this.client, port, process);
 
-		AtomicLong accepted = new AtomicLong();
-		AtomicBoolean loading = new AtomicBoolean(true);
-		List<Integer> statuses = new CopyOnWriteArrayList<>();
-		List<Thread> clients = new ArrayList<>();
-		for (int c = 0; c < 2; c++) {
-			int client = c;
-			Thread thread = new Thread(() -> load(port, "db-" + client, loading, accepted, statuses));
-			thread.start();
-			clients.add(thread);
-		}
-		await().atMost(Duration.ofSeconds(60)).until(() -> accepted.get() > 2_000);
-		server.stop();
-		awaitHealth(port, "DOWN", log);
-		int before = statuses.size();
-		await().atMost(Duration.ofSeconds(60))
-			.until(() -> statuses.subList(before, statuses.size())
-				.stream()
-				.filter((status) -> status != 202)
-				.count() >= 5);
-		h2Server(dbPort);
-		awaitHealth(port, "UP", log);
-		int after = statuses.size();
-		await().atMost(Duration.ofSeconds(60))
-			.until(() -> statuses.subList(after, statuses.size())
-				.stream()
-				.filter((status) -> status == 202)
-				.count() >= 5);
-		loading.set(false);
-		for (Thread thread : clients) {
-			thread.join(60_000);
-		}
-		await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-			JsonNode stats = getJson(port, "/orders/stats");
-			assertThat(stats.get("stored").asLong() + stats.get("deadLettered").asLong()
-					+ stats.get("duplicates").asLong())
-				.as(SampleProcess.log(log))
-				.isEqualTo(accepted.get());
-		});
-		// an outage is not poison: every order was good; the store takes three failures
-		// in a
-		// row for an outage, so at most the two chunks that failed before were
-		// dead-lettered
-		assertThat(getJson(port, "/orders/stats").get("deadLettered").asLong()).isLessThanOrEqualTo(200);
-		process.destroy();
-		assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+		outageUnderLoad(process, port, log, "db", server::stop, () -> h2Server(dbPort));
 	}
 
 	@Test
@@ -139,21 +95,36 @@ class FaultsIT {
 				"--sample.store-probe-interval=200ms");
 		SampleProcess.awaitUp(this.client, port, process);
 
+		// the disk fills up: no file of the service grows past the database's size (a
+		// file-size limit: writes past it fail as on a full disk, with "File too large");
+		// then it has room again, and the service resumes by itself, without a restart
+		Path database = this.dir.resolve("orders.mv.db");
+		outageUnderLoad(process, port, log, "full",
+				() -> prlimit(process, "--fsize=" + Math.max(Files.size(database), Files.size(log) + 1_000_000) + ":"),
+				() -> prlimit(process, "--fsize=unlimited:"));
+	}
+
+	/**
+	 * Two clients load the service; the database fails under load and comes back: while
+	 * it is down health is DOWN and orders are refused, afterwards everything resumes,
+	 * every accepted order ends stored, dead-lettered or a duplicate, and an outage is
+	 * not poison (the store takes three failures in a row for an outage, so at most the
+	 * two chunks that failed before were dead-lettered).
+	 */
+	private void outageUnderLoad(Process process, int port, Path log, String prefix, Action fail, Action recover)
+			throws Exception {
 		AtomicLong accepted = new AtomicLong();
 		AtomicBoolean loading = new AtomicBoolean(true);
 		List<Integer> statuses = new CopyOnWriteArrayList<>();
 		List<Thread> clients = new ArrayList<>();
 		for (int c = 0; c < 2; c++) {
 			int client = c;
-			Thread thread = new Thread(() -> load(port, "full-" + client, loading, accepted, statuses));
+			Thread thread = new Thread(() -> load(port, prefix + "-" + client, loading, accepted, statuses));
 			thread.start();
 			clients.add(thread);
 		}
 		await().atMost(Duration.ofSeconds(60)).until(() -> accepted.get() > 2_000);
-		// the disk is full: no file of the service grows past the database's size now (a
-		// file-size limit: writes past it fail as on a full disk, with "File too large")
-		long size = Files.size(this.dir.resolve("orders.mv.db"));
-		prlimit(process, "--fsize=" + Math.max(size, Files.size(log) + 1_000_000) + ":");
+		fail.run();
 		awaitHealth(port, "DOWN", log);
 		int before = statuses.size();
 		await().atMost(Duration.ofSeconds(60))
@@ -161,8 +132,7 @@ class FaultsIT {
 				.stream()
 				.filter((status) -> status != 202)
 				.count() >= 5);
-		// room again: the service resumes by itself, without a restart
-		prlimit(process, "--fsize=unlimited:");
+		recover.run();
 		awaitHealth(port, "UP", log);
 		int after = statuses.size();
 		await().atMost(Duration.ofSeconds(60))
@@ -184,6 +154,14 @@ class FaultsIT {
 		assertThat(getJson(port, "/orders/stats").get("deadLettered").asLong()).isLessThanOrEqualTo(200);
 		process.destroy();
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+	}
+
+	/** Something done to the service's database. */
+	@FunctionalInterface
+	private interface Action {
+
+		void run() throws Exception;
+
 	}
 
 	@Test

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -65,6 +66,27 @@ class OrdersFaultTests {
 	@AfterEach
 	void databaseUp() {
 		this.database.down.set(false);
+		this.database.lostCommitAnswers.set(0);
+	}
+
+	@Test
+	void aCommitWhoseAnswerIsLostStoresEachOrderOnceAndCountsNoDuplicate() throws Exception {
+		List<String> lines = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			lines.add(OrdersServiceTests.order("lost-answer-" + i));
+		}
+		// the chunk's commit reaches the database, its answer does not: the chunk is
+		// tried
+		// again, finds its own rows, and they are not duplicates
+		this.database.lostCommitAnswers.set(1);
+		HttpResponse<String> response = post(String.join("\n", lines), true);
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		JsonNode outcome = json.readTree(response.body());
+		assertThat(outcome.get("accepted").asLong()).isEqualTo(20);
+		assertThat(outcome.get("stored").asLong()).isEqualTo(20);
+		assertThat(outcome.get("duplicates").asLong()).isZero();
+		assertThat(outcome.get("deadLettered").asLong()).isZero();
+		assertThat(this.database.lostCommitAnswers.get()).as("the lost answer happened").isLessThan(1);
 	}
 
 	@Test
@@ -232,10 +254,16 @@ class OrdersFaultTests {
 
 	}
 
-	/** A data source the test can take down: no connection is given out while it is. */
+	/**
+	 * A data source the test can take down (no connection is given out while it is), or
+	 * whose next commits reach the database but fail on the way back, as when a
+	 * connection breaks right after the database committed.
+	 */
 	static final class FaultyDataSource implements DataSource {
 
 		final AtomicBoolean down = new AtomicBoolean();
+
+		final AtomicInteger lostCommitAnswers = new AtomicInteger();
 
 		private final DataSource delegate;
 
@@ -246,7 +274,20 @@ class OrdersFaultTests {
 		@Override
 		public Connection getConnection() throws SQLException {
 			check();
-			return this.delegate.getConnection();
+			Connection connection = this.delegate.getConnection();
+			return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+					new Class<?>[] { Connection.class }, (proxy, method, args) -> {
+						try {
+							Object result = method.invoke(connection, args);
+							if (method.getName().equals("commit") && this.lostCommitAnswers.getAndDecrement() > 0) {
+								throw new SQLException("Connection reset after the commit (simulated)");
+							}
+							return result;
+						}
+						catch (java.lang.reflect.InvocationTargetException ex) {
+							throw ex.getCause();
+						}
+					});
 		}
 
 		@Override
