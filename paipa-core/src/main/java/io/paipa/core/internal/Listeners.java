@@ -1,6 +1,8 @@
 package io.paipa.core.internal;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +15,9 @@ import io.paipa.core.PipelineState;
 final class Listeners {
 
 	private static final Logger logger = LoggerFactory.getLogger(Listeners.class);
+
+	/** The listeners whose failure was logged with its stack trace. */
+	private final Set<PipelineListener> reported = ConcurrentHashMap.newKeySet();
 
 	private final PipelineListener[] listeners;
 
@@ -140,8 +145,18 @@ final class Listeners {
 		}
 	}
 
+	/**
+	 * Logs a listener's failure: the first of each listener with its stack trace, later
+	 * ones in one line (a listener that throws on every item must not flood the log).
+	 */
 	private void failed(PipelineListener listener, Throwable ex) {
-		logger.warn("Pipeline '{}': listener {} threw; ignored", this.pipeline, listener, ex);
+		if (this.reported.add(listener)) {
+			logger.warn("Pipeline '{}': listener {} threw; ignored (later failures of this listener are logged "
+					+ "without their stack trace)", this.pipeline, listener, ex);
+		}
+		else {
+			logger.warn("Pipeline '{}': listener {} threw; ignored: {}", this.pipeline, listener, String.valueOf(ex));
+		}
 	}
 
 }
