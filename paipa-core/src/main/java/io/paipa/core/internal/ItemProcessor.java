@@ -253,7 +253,7 @@ final class ItemProcessor {
 			return;
 		}
 		if (mayIsolate && this.isolate && item instanceof List<?> list && list.size() > 1) {
-			isolate(raw, list);
+			isolate(raw, list, failure);
 			return;
 		}
 		Exception last = failure;
@@ -313,9 +313,10 @@ final class ItemProcessor {
 	/**
 	 * A chunk that failed is taken apart: each member goes through the step on its own,
 	 * as a one-member list, with its own completion tracking where the chunk's tracker is
-	 * aligned with its members.
+	 * aligned with its members. A cut-off stops the members not tried yet without trying
+	 * them.
 	 */
-	private void isolate(Object raw, List<?> list) {
+	private void isolate(Object raw, List<?> list, Exception failure) {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
 		this.env.entered(list.size() - 1);
 		Object[] members = new Object[list.size()];
@@ -332,7 +333,11 @@ final class ItemProcessor {
 		boolean down = failures[0] != null && failures[tried - 1] != null && noneWentThrough(failures, tried)
 				&& this.outage.detects() && !this.env.cutOff();
 		for (int i = 0; i < members.length; i++) {
-			if (i >= tried) {
+			if (i >= tried && this.env.cutOff()) {
+				failed();
+				this.env.stopped(members[i], failure, 0);
+			}
+			else if (i >= tried) {
 				process(members[i], false);
 			}
 			else if (failures[i] != null) {
@@ -351,6 +356,9 @@ final class ItemProcessor {
 		int threshold = Math.max(1, this.outage.threshold());
 		boolean wentThrough = false;
 		for (int i = 0; i < members.length; i++) {
+			if (i > 0 && this.env.cutOff()) {
+				return i;
+			}
 			failures[i] = attempts(members[i]);
 			tries[i] = this.attempt;
 			wentThrough |= failures[i] == null;
