@@ -281,18 +281,20 @@ final class ItemProcessor {
 	 */
 	private Exception hold(Object raw, Object item, Exception failure) {
 		Tracked envelope = (raw instanceof Tracked tracked) ? tracked : null;
+		// the latest failure is the one a stop or a give-up reports
+		Exception last = failure;
 		for (int round = 0;; round++) {
 			if (this.outage.givenUp()) {
 				failed();
 				throw this.env.fail(new PipelineFailedException(this.pipeline, this.step, item,
-						"the outage lasted longer than " + this.outage.giveUpAfter(), failure));
+						"the outage lasted longer than " + this.outage.giveUpAfter(), last));
 			}
 			if (!this.env.pause(this.outage.backoffNanos(round))) {
 				if (this.env.failed()) {
 					throw Abort.INSTANCE;
 				}
 				failed();
-				this.env.stopped(raw, failure, this.attempt);
+				this.env.stopped(raw, last, this.attempt);
 				return null;
 			}
 			boolean over = !this.outage.isActive();
@@ -306,6 +308,7 @@ final class ItemProcessor {
 			if (over) {
 				return again;
 			}
+			last = again;
 			this.outage.failed(again);
 		}
 	}

@@ -549,6 +549,25 @@ class ItemProcessorTests {
 	}
 
 	@Test
+	void aStopEndingALaterOutagePauseReportsTheLatestFailure() {
+		this.outagePolicy = OutagePolicy.afterFailures(1);
+		int[] pauses = new int[1];
+		this.env.onPause = (nanos) -> {
+			if (pauses[0]++ == 0) {
+				return true;
+			}
+			this.env.cutOff = true;
+			return false;
+		};
+		ItemProcessor processor = processor(handler((item) -> true));
+		assertThat(processor.process("a")).isFalse();
+		assertThat(this.env.stops).singleElement().satisfies((stop) -> {
+			assertThat(stop.failure()).hasMessage("bad a #2");
+			assertThat(stop.attempts()).isEqualTo(2);
+		});
+	}
+
+	@Test
 	void aFailureEndingTheOutagePauseGivesTheHeldItemUp() {
 		this.outagePolicy = OutagePolicy.afterFailures(1);
 		this.env.onPause = (nanos) -> {
