@@ -65,36 +65,35 @@ public class JdbcDeadLetterHandler implements DeadLetterHandler {
 	}
 
 	private static String raw(Object item) {
-		if (item instanceof EnrichedOrder enriched) {
-			return json(enriched.order());
-		}
-		if (item instanceof Order order) {
+		Order order = orderOf(item);
+		if (order != null) {
 			return json(order);
 		}
-		if (item instanceof String line) {
-			return Lines.text(line);
-		}
-		return String.valueOf(item);
+		return (item instanceof String line) ? Lines.text(line) : String.valueOf(item);
 	}
 
 	private static String origin(Object item) {
-		if (item instanceof EnrichedOrder enriched) {
-			return enriched.order().origin();
-		}
-		if (item instanceof Order order) {
+		Order order = orderOf(item);
+		if (order != null) {
 			return order.origin();
 		}
 		return (item instanceof String line) ? Lines.origin(line) : null;
 	}
 
 	private static String ref(Object item) {
-		if (item instanceof EnrichedOrder enriched) {
-			return enriched.order().ref();
-		}
-		if (item instanceof Order order) {
+		Order order = orderOf(item);
+		if (order != null) {
 			return order.ref();
 		}
 		return (item instanceof String line) ? Lines.ref(line) : null;
+	}
+
+	/** The order a dead-lettered item is or holds, or {@code null} for a line. */
+	private static Order orderOf(Object item) {
+		if (item instanceof EnrichedOrder enriched) {
+			return enriched.order();
+		}
+		return (item instanceof Order order) ? order : null;
 	}
 
 	private static String json(Order order) {
