@@ -66,6 +66,22 @@ final class Runs {
 		return new Runs(new Execution(definition, workers, Execution.Mode.BATCH), deadLetters);
 	}
 
+	/**
+	 * A run of one step with its own handler, mode, bound by weight, listeners and
+	 * shutdown timeout; the first queue holds {@code capacity} entries.
+	 */
+	static Runs of(Execution.Mode mode, int capacity, StepHandler<Object, Object> handler, long inputMaxWeight,
+			io.paipa.core.Weigher<Object> weigher, List<io.paipa.core.PipelineListener> listeners,
+			Duration shutdownTimeout) {
+		List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+		StepDefinition step = new StepDefinition("step0", StepKind.ONE_TO_ONE, handler, 1, capacity, null, null, null,
+				false, Map.of(), false, Object.class, Object.class);
+		PipelineDefinition definition = new PipelineDefinition("test", List.of(step), capacity, null,
+				RetryPolicy.none(), OutagePolicy.off(), deadLetters::add, List.copyOf(listeners), shutdownTimeout, null,
+				0, false, inputMaxWeight, weigher);
+		return new Runs(new Execution(definition, new int[] { 1 }, mode), deadLetters);
+	}
+
 	/** A worker of step {@code step}, not started, with the step's output buffer. */
 	Worker worker(int step) {
 		return new ItemWorker(this.execution.steps[step], 0, null);
