@@ -1,7 +1,6 @@
 package io.paipa.core;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,24 +29,14 @@ class CompletionTrackingTests {
 
 	private static final Duration AWAIT = Duration.ofSeconds(20);
 
-	private final List<Pipeline<?>> started = new ArrayList<>();
+	@RegisterExtension
+	final StartedPipelines pipelines = new StartedPipelines();
 
 	/** Problems seen inside callbacks, which run in worker threads. */
 	private final ConcurrentLinkedQueue<String> callbackErrors = new ConcurrentLinkedQueue<>();
 
-	@AfterEach
-	void stopPipelines() {
-		for (Pipeline<?> pipeline : this.started) {
-			if (pipeline.isRunning()) {
-				pipeline.stop(Duration.ofSeconds(5));
-			}
-		}
-	}
-
 	private <I> Pipeline<I> start(Pipeline<I> pipeline) {
-		this.started.add(pipeline);
-		pipeline.start();
-		return pipeline;
+		return this.pipelines.start(pipeline);
 	}
 
 	/**

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -34,21 +33,11 @@ class MarkerTests {
 
 	private static final Duration AWAIT = Duration.ofSeconds(20);
 
-	private final List<Pipeline<?>> started = new ArrayList<>();
-
-	@AfterEach
-	void stopPipelines() {
-		for (Pipeline<?> pipeline : this.started) {
-			if (pipeline.isRunning()) {
-				pipeline.stop(Duration.ofSeconds(5));
-			}
-		}
-	}
+	@RegisterExtension
+	final StartedPipelines pipelines = new StartedPipelines();
 
 	private <I> Pipeline<I> start(Pipeline<I> pipeline) {
-		this.started.add(pipeline);
-		pipeline.start();
-		return pipeline;
+		return this.pipelines.start(pipeline);
 	}
 
 	private static void jitter() throws InterruptedException {
@@ -287,7 +276,7 @@ class MarkerTests {
 		// a queue of the pipeline's items may hold markers too, where its element type
 		// allows
 		LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-		this.started.add(pipeline);
+		this.pipelines.track(pipeline);
 		pipeline.start(castTo(queue));
 		queue.add("a");
 		CountDownLatch passed = new CountDownLatch(1);

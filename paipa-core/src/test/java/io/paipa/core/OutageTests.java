@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -35,21 +35,11 @@ class OutageTests {
 	private static final OutagePolicy FAST = OutagePolicy.afterFailures(3)
 		.withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
 
-	private final List<Pipeline<?>> started = new ArrayList<>();
-
-	@AfterEach
-	void stopPipelines() {
-		for (Pipeline<?> pipeline : this.started) {
-			if (pipeline.isRunning()) {
-				pipeline.stop(Duration.ofSeconds(5));
-			}
-		}
-	}
+	@RegisterExtension
+	final StartedPipelines pipelines = new StartedPipelines();
 
 	private <I> Pipeline<I> start(Pipeline<I> pipeline) {
-		this.started.add(pipeline);
-		pipeline.start();
-		return pipeline;
+		return this.pipelines.start(pipeline);
 	}
 
 	/** Records outage events. */

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,21 +37,11 @@ class ScalingTests {
 
 	private static final Duration AWAIT = Duration.ofSeconds(30);
 
-	private final List<Pipeline<?>> started = new ArrayList<>();
-
-	@AfterEach
-	void stopPipelines() {
-		for (Pipeline<?> pipeline : this.started) {
-			if (pipeline.isRunning()) {
-				pipeline.stop(Duration.ofSeconds(5));
-			}
-		}
-	}
+	@RegisterExtension
+	final StartedPipelines pipelines = new StartedPipelines();
 
 	private <I> Pipeline<I> start(Pipeline<I> pipeline) {
-		this.started.add(pipeline);
-		pipeline.start();
-		return pipeline;
+		return this.pipelines.start(pipeline);
 	}
 
 	private static int alive(Pipeline<?> pipeline, String step) {

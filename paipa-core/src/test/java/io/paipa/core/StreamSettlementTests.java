@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -27,23 +27,13 @@ class StreamSettlementTests {
 
 	private static final Duration AWAIT = Duration.ofSeconds(20);
 
-	private final List<Pipeline<?>> started = new ArrayList<>();
+	@RegisterExtension
+	final StartedPipelines pipelines = new StartedPipelines();
 
 	private final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
 
-	@AfterEach
-	void stopPipelines() {
-		for (Pipeline<?> pipeline : this.started) {
-			if (pipeline.isRunning()) {
-				pipeline.stop(Duration.ofSeconds(5));
-			}
-		}
-	}
-
 	private <I> Pipeline<I> start(Pipeline<I> pipeline) {
-		this.started.add(pipeline);
-		pipeline.start();
-		return pipeline;
+		return this.pipelines.start(pipeline);
 	}
 
 	/**
