@@ -60,6 +60,14 @@ public final class Execution implements Outage.Observer {
 	private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
 
 	public Execution(PipelineDefinition definition, int[] workers, Mode mode) {
+		this(definition, workers, mode, Termination.GRACE_NANOS);
+	}
+
+	/**
+	 * A run whose threads that should end on their own are waited for {@code graceNanos}
+	 * after it ended, failed or was cut off.
+	 */
+	Execution(PipelineDefinition definition, int[] workers, Mode mode, long graceNanos) {
 		this.definition = definition;
 		this.mode = mode;
 		this.listeners = new Listeners(definition.name(), definition.listeners());
@@ -80,7 +88,7 @@ public final class Execution implements Outage.Observer {
 			this.steps[i] = new StepRuntime(this, step, i, this.queues[i], (i + 1 < n) ? this.steps[i + 1] : null,
 					policy, retry, workers[i]);
 		}
-		this.termination = new Termination(this, n);
+		this.termination = new Termination(this, n, graceNanos);
 		this.intake = new Intake(this, this.queues[0], this.ledger.counters(0));
 		Outage[] deadLetterOutages = new Outage[n];
 		for (int i = 0; i < n; i++) {

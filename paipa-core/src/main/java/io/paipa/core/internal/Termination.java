@@ -31,11 +31,14 @@ final class Termination {
 
 	private static final Logger logger = LoggerFactory.getLogger(Termination.class);
 
+	/** How long a thread that should end on its own is waited for, by default. */
 	static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
 	private static final int MAX_SUPPRESSED = 16;
 
 	private final Execution execution;
+
+	private final long graceNanos;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -71,9 +74,17 @@ final class Termination {
 
 	private volatile PipelineResult result;
 
-	Termination(Execution execution, int steps) {
+	/**
+	 * Creates the termination of a run.
+	 * @param execution the run
+	 * @param steps the number of its steps
+	 * @param graceNanos how long a thread that should end on its own is waited for after
+	 * the run ended, failed or was cut off
+	 */
+	Termination(Execution execution, int steps, long graceNanos) {
 		this.execution = execution;
 		this.stepsLeft = steps;
+		this.graceNanos = graceNanos;
 	}
 
 	PipelineState state() {
@@ -304,7 +315,7 @@ final class Termination {
 			if (this.state == PipelineState.NEW || this.state == PipelineState.RUNNING) {
 				setState(PipelineState.DRAINING);
 			}
-			this.changed.signalAll();
+			// no wait ends on a stop alone: the drain ends it
 			return true;
 		}
 		finally {
@@ -322,7 +333,7 @@ final class Termination {
 		this.stopper = Thread.currentThread();
 		this.execution.intake.stop(deadline);
 		if (awaitEnd(deadline)) {
-			return finish(PipelineState.STOPPED, System.nanoTime() + GRACE_NANOS);
+			return finish(PipelineState.STOPPED, System.nanoTime() + this.graceNanos);
 		}
 		this.execution.ledger
 			.recordError("stop did not drain within " + timeout + "; remaining items were dead-lettered");
@@ -330,7 +341,7 @@ final class Termination {
 				this.execution.name(), timeout);
 		cutOff();
 		// one grace for everything that should end on its own now
-		long grace = System.nanoTime() + GRACE_NANOS;
+		long grace = System.nanoTime() + this.graceNanos;
 		awaitEnd(grace);
 		return finish(PipelineState.STOPPED, grace);
 	}
@@ -405,7 +416,7 @@ final class Termination {
 	 * @return the result, the same for every call
 	 */
 	PipelineResult finish(PipelineState endState) {
-		return finish(endState, System.nanoTime() + GRACE_NANOS);
+		return finish(endState, System.nanoTime() + this.graceNanos);
 	}
 
 	private PipelineResult finish(PipelineState endState, long graceDeadline) {

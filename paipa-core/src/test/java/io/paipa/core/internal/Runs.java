@@ -73,13 +73,25 @@ final class Runs {
 	static Runs of(Execution.Mode mode, int capacity, StepHandler<Object, Object> handler, long inputMaxWeight,
 			io.paipa.core.Weigher<Object> weigher, List<io.paipa.core.PipelineListener> listeners,
 			Duration shutdownTimeout) {
+		return of(mode, capacity, handler, inputMaxWeight, weigher, listeners, shutdownTimeout,
+				Termination.GRACE_NANOS);
+	}
+
+	/**
+	 * As
+	 * {@link #of(Execution.Mode, int, StepHandler, long, io.paipa.core.Weigher, List, Duration)},
+	 * with the grace for threads that should end on their own.
+	 */
+	static Runs of(Execution.Mode mode, int capacity, StepHandler<Object, Object> handler, long inputMaxWeight,
+			io.paipa.core.Weigher<Object> weigher, List<io.paipa.core.PipelineListener> listeners,
+			Duration shutdownTimeout, long graceNanos) {
 		List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
 		StepDefinition step = new StepDefinition("step0", StepKind.ONE_TO_ONE, handler, 1, capacity, null, null, null,
 				false, Map.of(), false, Object.class, Object.class);
 		PipelineDefinition definition = new PipelineDefinition("test", List.of(step), capacity, null,
 				RetryPolicy.none(), OutagePolicy.off(), deadLetters::add, List.copyOf(listeners), shutdownTimeout, null,
 				0, false, inputMaxWeight, weigher);
-		return new Runs(new Execution(definition, new int[] { 1 }, mode), deadLetters);
+		return new Runs(new Execution(definition, new int[] { 1 }, mode, graceNanos), deadLetters);
 	}
 
 	/** A worker of step {@code step}, not started, with the step's output buffer. */

@@ -148,6 +148,84 @@ class TerminationMoreTests {
 					+ "after the failure and were abandoned with the items they held");
 	}
 
+	/** A run whose threads are given an hour of grace, with a source that is pulling. */
+	private Runs pullingRun() {
+		Runs runs = Runs.of(Execution.Mode.BATCH, 4, (item) -> item, 0, null, List.of(), Duration.ofSeconds(5), HOUR);
+		assertThat(runs.execution.termination.awaitOpened(0)).isTrue();
+		runs.execution.intake.startBatch(oneItemAfterTheRelease());
+		Parked.awaitParkedIn(runs.execution.intake.sourceThread(), "next");
+		return runs;
+	}
+
+	/**
+	 * A source of one item, pulled once the test releases it; interrupts do not end it.
+	 */
+	private Iterator<Object> oneItemAfterTheRelease() {
+		return new Iterator<>() {
+
+			private boolean pulled;
+
+			@Override
+			public boolean hasNext() {
+				return !this.pulled;
+			}
+
+			@Override
+			public Object next() {
+				this.pulled = true;
+				while (true) {
+					try {
+						TerminationMoreTests.this.release.await();
+						return "a";
+					}
+					catch (InterruptedException ex) {
+						// goes on waiting
+					}
+				}
+			}
+		};
+	}
+
+	/** Lets the source end while {@code ending} waits for it, and returns the result. */
+	private PipelineResult releaseTheSourceWhileWaitedFor(Parked<PipelineResult> ending) throws Exception {
+		ending.awaitParkedIn("join");
+		this.release.countDown();
+		return ending.result();
+	}
+
+	@Test
+	void theResultWaitsTheGraceForTheSourceToEnd() throws Exception {
+		Termination termination = pullingRun().execution.termination;
+		Parked<PipelineResult> finishing = Parked.start("finish", () -> termination.finish(PipelineState.COMPLETED));
+		assertThat(releaseTheSourceWhileWaitedFor(finishing).stuckWorkers()).isEmpty();
+	}
+
+	@Test
+	void aStopThatDrainedWaitsTheGraceForTheSourceToEnd() throws Exception {
+		Termination termination = pullingRun().execution.termination;
+		termination.stepFinished();
+		// the stop's own deadline has passed: only the grace is left to wait
+		Parked<PipelineResult> stopping = Parked.start("stop",
+				() -> termination.completeStop(System.nanoTime(), Duration.ZERO));
+		PipelineResult result = releaseTheSourceWhileWaitedFor(stopping);
+		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
+		assertThat(result.stuckWorkers()).isEmpty();
+	}
+
+	@Test
+	void aCutOffWaitsTheGraceForTheStepsAndTheSourceToEnd() throws Exception {
+		Termination termination = pullingRun().execution.termination;
+		assertThat(termination.beginStop()).isTrue();
+		Parked<PipelineResult> stopping = Parked.start("stop",
+				() -> termination.completeStop(System.nanoTime(), Duration.ZERO));
+		stopping.awaitParkedIn("awaitEnd");
+		assertThat(termination.isCutOff()).isTrue();
+		termination.stepFinished();
+		PipelineResult result = releaseTheSourceWhileWaitedFor(stopping);
+		assertThat(result.state()).isEqualTo(PipelineState.STOPPED);
+		assertThat(result.stuckWorkers()).isEmpty();
+	}
+
 	@Test
 	void aCutOffEndsTheWaitForTheWorkersToOpen() throws Exception {
 		CountDownLatch handling = new CountDownLatch(1);
