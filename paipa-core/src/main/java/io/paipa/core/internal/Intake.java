@@ -208,19 +208,42 @@ final class Intake {
 	}
 
 	private void drain(BlockingQueue<?> callers) {
+		try {
+			drainUntilStopped(callers);
+		}
+		catch (Throwable ex) {
+			if (!this.stopping && !this.execution.termination.isAborted()) {
+				this.execution.termination.fail(new PipelineFailedException(this.execution.name(), "(source)", null,
+						"the queue the pipeline takes its items from failed", ex));
+			}
+		}
+	}
+
+	private void drainUntilStopped(BlockingQueue<?> callers) {
 		int max = Math.max(1, this.queue.capacity());
 		Object[] batch = new Object[max];
 		List<Object> more = new ArrayList<>(max);
 		while (!this.stopping) {
 			this.gate.awaitNoOutage(() -> !this.stopping);
+			if (this.stopping) {
+				// what is still in the caller's queue stays there
+				return;
+			}
 			try {
 				batch[0] = callers.take();
 			}
 			catch (InterruptedException ex) {
 				continue;
 			}
-			// what is already there goes with it
-			callers.drainTo(more, max - 1);
+			// what is already there goes with it; what was taken goes on even when the
+			// caller's queue fails part way
+			RuntimeException failure = null;
+			try {
+				callers.drainTo(more, max - 1);
+			}
+			catch (RuntimeException ex) {
+				failure = ex;
+			}
 			int n = 1;
 			for (Object item : more) {
 				batch[n++] = item;
@@ -228,6 +251,9 @@ final class Intake {
 			more.clear();
 			if (!handOn(batch, n)) {
 				return;
+			}
+			if (failure != null) {
+				throw failure;
 			}
 		}
 	}

@@ -1,6 +1,5 @@
 package io.paipa.core.internal;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -82,21 +81,28 @@ final class IntakeGate {
 	}
 
 	/**
-	 * Waits while a step is in an outage, for a source thread; an interrupt ends nothing.
+	 * Waits while a step is in an outage, for a source thread. An interrupt does not end
+	 * the wait; the thread's interrupt status is set again afterwards, so that a stop's
+	 * interrupt still ends the source's next blocking call.
 	 */
 	void awaitNoOutage(BooleanSupplier open) {
-		while (this.execution.inOutage() && open.getAsBoolean()) {
-			this.lock.lock();
-			try {
-				if (this.execution.inOutage() && open.getAsBoolean()) {
-					this.changed.awaitNanos(TimeUnit.SECONDS.toNanos(1));
+		boolean interrupted = false;
+		this.lock.lock();
+		try {
+			// an outage's end and a stop both signal under this lock
+			while (this.execution.inOutage() && open.getAsBoolean()) {
+				try {
+					this.changed.await();
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
 				}
 			}
-			catch (InterruptedException ex) {
-				// a stop interrupts the source: the loop sees it
-			}
-			finally {
-				this.lock.unlock();
+		}
+		finally {
+			this.lock.unlock();
+			if (interrupted) {
+				Thread.currentThread().interrupt();
 			}
 		}
 	}

@@ -180,6 +180,63 @@ class IntakeMoreTests {
 	}
 
 	@Test
+	void aStopDuringAnOutageLeavesTheCallersItemsInTheirQueue() throws Exception {
+		running(this.runs);
+		outage();
+		AtomicInteger takes = new AtomicInteger();
+		LinkedBlockingQueue<Object> callers = new LinkedBlockingQueue<>(List.of("a", "b")) {
+			@Override
+			public Object take() throws InterruptedException {
+				takes.incrementAndGet();
+				return super.take();
+			}
+		};
+		this.intake.startDrain(callers);
+		Parked.awaitParkedIn(this.intake.sourceThread(), "awaitNoOutage");
+		this.intake.stop(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+		assertThat(this.intake.sourceThread().isAlive()).isFalse();
+		assertThat(takes).as("nothing is taken after the stop").hasValue(0);
+		assertThat(callers).containsExactly("a", "b");
+		assertThat(this.queue.size()).isZero();
+		assertThat(this.runs.counters(0).in.sum()).isZero();
+	}
+
+	@Test
+	void aCallersQueueThatFailsFailsTheRun() throws Exception {
+		running(this.runs);
+		LinkedBlockingQueue<Object> callers = new LinkedBlockingQueue<>() {
+			@Override
+			public Object take() {
+				throw new IllegalStateException("queue broken");
+			}
+		};
+		this.intake.startDrain(callers);
+		join(this.intake.sourceThread());
+		assertThat(this.runs.execution.termination.isFailed()).isTrue();
+		PipelineFailedException failure = this.runs.execution.termination.finish(PipelineState.COMPLETED).failure();
+		assertThat(failure).hasMessageContaining("failed in step '(source)'")
+			.hasMessageContaining("the queue the pipeline takes its items from failed")
+			.hasRootCauseMessage("queue broken");
+	}
+
+	@Test
+	void whatWasTakenFromACallersQueueThatFailsPartWayGoesOn() throws Exception {
+		running(this.runs);
+		LinkedBlockingQueue<Object> callers = new LinkedBlockingQueue<>(List.of("a", "b")) {
+			@Override
+			public int drainTo(java.util.Collection<? super Object> into, int max) {
+				throw new IllegalStateException("queue broken");
+			}
+		};
+		this.intake.startDrain(callers);
+		join(this.intake.sourceThread());
+		assertThat(this.runs.execution.termination.isFailed()).isTrue();
+		assertThat(this.runs.counters(0).in.sum()).isEqualTo(1);
+		assertThat(this.queue.drain()).containsExactly("a");
+		assertThat(callers).containsExactly("b");
+	}
+
+	@Test
 	void anOutageHoldsABatchSourceBack() throws Exception {
 		running(this.runs);
 		outage();
