@@ -473,6 +473,8 @@ public final class Pipeline<I> {
 
 		private boolean redeliverTrackedAtStop;
 
+		private ContextPropagation contextPropagation;
+
 		private OutagePolicy outage = OutagePolicy.off();
 
 		private long inputMaxWeight;
@@ -742,6 +744,18 @@ public final class Pipeline<I> {
 		}
 
 		/**
+		 * Carries the context of the threads that put items (a trace, the logging MDC) to
+		 * the workers that handle them, and observes the handler calls; see
+		 * {@link ContextPropagation}. None by default.
+		 * @param propagation the propagation
+		 * @return this builder
+		 */
+		public Builder<I, O> contextPropagation(ContextPropagation propagation) {
+			this.contextPropagation = Objects.requireNonNull(propagation, "propagation must not be null");
+			return this;
+		}
+
+		/**
 		 * Leaves the items that were put with a {@link CompletionCallback} and that a
 		 * stop could not finish within its timeout to their source, instead of
 		 * dead-lettering them: they are counted as abandoned and their callbacks never
@@ -773,7 +787,7 @@ public final class Pipeline<I> {
 					(this.inputCapacity != null) ? this.inputCapacity : firstCapacity, this.errorPolicy, this.retry,
 					this.outage, this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout,
 					this.progressInterval, this.maxRestarts, this.redeliverTrackedAtStop, this.inputMaxWeight,
-					this.weigher);
+					this.weigher, this.contextPropagation);
 			return new Pipeline<>(definition);
 		}
 

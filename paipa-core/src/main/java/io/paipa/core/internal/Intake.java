@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 
 import io.paipa.core.CompletionCallback;
+import io.paipa.core.ContextPropagation;
 import io.paipa.core.Marker;
 import io.paipa.core.PipelineClosedException;
 import io.paipa.core.PipelineFailedException;
@@ -81,13 +82,20 @@ final class Intake {
 			return false;
 		}
 		checkAccepting(weight);
-		Object raw = (callback != null) ? new Tracked(item, new Tracker.Input(callback, this.execution.name())) : item;
-		Object[] one = { raw };
+		Object[] one = { envelope(item, callback) };
 		if (this.queue.put(one, 0, 1, true, left, this.counters.in) == 1) {
 			return true;
 		}
 		this.gate.leave(weight);
 		return refused();
+	}
+
+	/** The item as it travels: in an envelope when it has a callback or a context. */
+	private Object envelope(Object item, CompletionCallback callback) {
+		ContextPropagation propagation = this.execution.definition().contextPropagation();
+		Object context = (propagation != null) ? propagation.capture() : null;
+		return (callback != null || context != null)
+				? new Tracked(item, new Tracker.Input(callback, this.execution.name(), context)) : item;
 	}
 
 	/** As {@link #accept}, for a marker. */

@@ -3,6 +3,7 @@ package io.paipa.core.internal;
 import java.util.List;
 import java.util.Objects;
 
+import io.paipa.core.ContextPropagation;
 import io.paipa.core.Emitter;
 import io.paipa.core.ErrorPolicy;
 import io.paipa.core.FanOutHandler;
@@ -96,6 +97,14 @@ final class ItemProcessor {
 
 	private Object handler;
 
+	private ContextPropagation propagation;
+
+	/**
+	 * Whether the next item's handler time is sampled: without a context of its own, it
+	 * is observed only then.
+	 */
+	boolean sampled;
+
 	private Object result;
 
 	/** The attempt under way, for the dead letter of a worker that dies in it. */
@@ -123,6 +132,10 @@ final class ItemProcessor {
 
 	void handler(Object handler) {
 		this.handler = handler;
+	}
+
+	void propagation(ContextPropagation propagation) {
+		this.propagation = propagation;
 	}
 
 	/**
@@ -176,6 +189,7 @@ final class ItemProcessor {
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private Exception invoke(Object item, Tracked envelope) {
+		ContextPropagation.Scope scope = openScope(envelope);
 		try {
 			if (this.fanOut) {
 				this.emitter.envelope = envelope;
@@ -190,8 +204,25 @@ final class ItemProcessor {
 			throw ex;
 		}
 		catch (Exception ex) {
+			if (scope != null) {
+				scope.failed(ex);
+			}
 			return ex;
 		}
+		finally {
+			if (scope != null) {
+				scope.close();
+			}
+		}
+	}
+
+	/** The item's context, restored and observed: for items with one, and for samples. */
+	private ContextPropagation.Scope openScope(Tracked envelope) {
+		if (this.propagation == null) {
+			return null;
+		}
+		Object context = (envelope != null) ? envelope.tracker.context() : null;
+		return (context != null || this.sampled) ? this.propagation.open(this.pipeline, this.step, context) : null;
 	}
 
 	private void succeeded(Object raw, Tracked envelope, long nanos) {

@@ -37,6 +37,7 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 				step.definition.isolateFailures());
 		this.weighing = step.index == 0 && this.execution.intake.gate.isWeighing();
 		this.sampleFirst = this.execution.listeners.sampled;
+		this.processor.propagation(this.execution.definition().contextPropagation());
 	}
 
 	@Override
@@ -99,6 +100,7 @@ final class ItemWorker extends Worker implements ItemProcessor.Env {
 
 	private void processCurrent() {
 		boolean sample = this.sampleFirst && this.inPos == 0;
+		this.processor.sampled = this.inPos == 0;
 		Object raw = this.in[this.inPos];
 		boolean firstTry = this.processor.process(raw);
 		this.in[this.inPos++] = null;

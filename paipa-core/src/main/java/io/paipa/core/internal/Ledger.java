@@ -130,7 +130,8 @@ final class Ledger {
 	}
 
 	private boolean redelivered(Object raw) {
-		return this.definition.redeliverTrackedAtStop() && raw instanceof Tracked;
+		// an item tracked only for its context has no source to deliver it again
+		return this.definition.redeliverTrackedAtStop() && !Tracker.originsOf(raw).isEmpty();
 	}
 
 	/** The cause of a stop's dead letter at a step. */

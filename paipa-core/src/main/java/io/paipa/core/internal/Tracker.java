@@ -63,6 +63,24 @@ public abstract class Tracker {
 	abstract void collectOrigins(List<CompletionCallback> into);
 
 	/**
+	 * The context captured with the input item this tracker stands for: a group's is its
+	 * first member's.
+	 * @return the context, or {@code null}
+	 */
+	Object context() {
+		return null;
+	}
+
+	/**
+	 * The context an item carries.
+	 * @param raw an item, wrapped or not
+	 * @return its context, or {@code null}
+	 */
+	static Object contextOf(Object raw) {
+		return (raw instanceof Tracked tracked) ? tracked.tracker.context() : null;
+	}
+
+	/**
 	 * The callbacks of the input items that the item in an envelope derives from.
 	 * @param raw an item, wrapped or not
 	 * @return the callbacks, empty for an untracked item
@@ -93,20 +111,44 @@ public abstract class Tracker {
 		return new Tracked(item, this);
 	}
 
-	/** The tracker of one input item, which calls the source back when it settles. */
+	/**
+	 * The tracker of one input item, which calls the source back when it settles, and
+	 * holds the context captured when it was put.
+	 */
 	public static final class Input extends Tracker {
 
 		private final CompletionCallback callback;
 
 		private final String pipeline;
 
+		private final Object context;
+
 		public Input(CompletionCallback callback, String pipeline) {
+			this(callback, pipeline, null);
+		}
+
+		/**
+		 * A tracker of an item with a callback, a context, or both.
+		 * @param callback the callback, or {@code null}
+		 * @param pipeline the pipeline's name
+		 * @param context the captured context, or {@code null}
+		 */
+		Input(CompletionCallback callback, String pipeline, Object context) {
 			this.callback = callback;
 			this.pipeline = pipeline;
+			this.context = context;
+		}
+
+		@Override
+		Object context() {
+			return this.context;
 		}
 
 		@Override
 		protected void settled() {
+			if (this.callback == null) {
+				return;
+			}
 			// a cut-off's interrupt was for a handler's blocking call, not for the
 			// callback
 			boolean interrupted = Thread.interrupted();
@@ -125,7 +167,9 @@ public abstract class Tracker {
 
 		@Override
 		void collectOrigins(List<CompletionCallback> into) {
-			into.add(this.callback);
+			if (this.callback != null) {
+				into.add(this.callback);
+			}
 		}
 
 	}
@@ -165,6 +209,25 @@ public abstract class Tracker {
 		/** The tracker of the list's element at {@code index}, or {@code null}. */
 		Tracker member(int index) {
 			return this.members[index];
+		}
+
+		@Override
+		Object context() {
+			// a loop, not recursion: groups may chain deep
+			Tracker first = this;
+			while (first instanceof Group group) {
+				first = firstMember(group.members);
+			}
+			return (first != null) ? first.context() : null;
+		}
+
+		private static Tracker firstMember(Tracker[] members) {
+			for (Tracker member : members) {
+				if (member != null) {
+					return member;
+				}
+			}
+			return null;
 		}
 
 		@Override

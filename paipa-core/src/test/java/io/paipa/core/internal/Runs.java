@@ -62,7 +62,7 @@ final class Runs {
 				RetryPolicy.none(), OutagePolicy.off(), (letter) -> {
 					onLetter.accept(letter);
 					deadLetters.add(letter);
-				}, List.of(), Duration.ofSeconds(5), null, 0, redeliverTrackedAtStop, 0, null);
+				}, List.of(), Duration.ofSeconds(5), null, 0, redeliverTrackedAtStop, 0, null, null);
 		return new Runs(new Execution(definition, workers, Execution.Mode.BATCH), deadLetters);
 	}
 
@@ -90,7 +90,7 @@ final class Runs {
 				false, Map.of(), false, Object.class, Object.class);
 		PipelineDefinition definition = new PipelineDefinition("test", List.of(step), capacity, null,
 				RetryPolicy.none(), OutagePolicy.off(), deadLetters::add, List.copyOf(listeners), shutdownTimeout, null,
-				0, false, inputMaxWeight, weigher);
+				0, false, inputMaxWeight, weigher, null);
 		return new Runs(new Execution(definition, new int[] { 1 }, mode, graceNanos), deadLetters);
 	}
 

@@ -309,7 +309,7 @@ class StreamInputTests {
 		Weigher<Object> length = (item) -> ((String) item).length();
 		PipelineDefinition definition = new PipelineDefinition("test", List.copyOf(steps), 4, null, RetryPolicy.none(),
 				OutagePolicy.off(), (letter) -> {
-				}, List.of(), Duration.ofSeconds(5), null, 0, false, 10, length);
+				}, List.of(), Duration.ofSeconds(5), null, 0, false, 10, length, null);
 		return new Execution(definition, new int[] { 1, 1 }, Execution.Mode.CONTINUOUS);
 	}
 
