@@ -46,6 +46,35 @@ public class PaipaProperties {
 	}
 
 	/**
+	 * Observation of handler calls and the context carried to them.
+	 */
+	private final Observations observations = new Observations();
+
+	public Observations getObservations() {
+		return this.observations;
+	}
+
+	/** Observation of handler calls and the context carried to them. */
+	public static class Observations {
+
+		/**
+		 * Whether each pipeline carries the context of the threads that put items (the
+		 * current observation, the MDC) to its handlers and observes the handler calls as
+		 * 'paipa.step.process'. Takes effect when an ObservationRegistry bean exists.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
 	 * Returns a pipeline's stall timeout, matching its name ignoring case, '-' and '_'.
 	 * @param pipeline the pipeline's name
 	 * @return its stall timeout, the default when it is not configured

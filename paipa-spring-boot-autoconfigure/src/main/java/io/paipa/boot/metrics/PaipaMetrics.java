@@ -42,7 +42,10 @@ import io.paipa.core.StepStats;
  * a slow step, whose workers take one item at a time, and a few items of a trivial step,
  * whose workers take many: its count is not a count of items (the
  * {@code paipa.step.items} counters are), its percentiles and mean are those of handler
- * time per item. Stream steps, which see no single item, have no samples. Nothing is done
+ * time per item. Stream steps, which see no single item, have no samples. When the
+ * handler calls are observed ({@code paipa.observations.enabled}, the default with an
+ * {@code ObservationRegistry}), this binder registers no timer: the observation
+ * {@code paipa.step.process} makes it, with an {@code error} tag more. Nothing is done
  * per item: counters and gauges read the snapshot. Percentiles and histograms follow
  * Micrometer's usual {@code management.metrics.distribution.*} properties. Meters are
  * removed when the binder is destroyed with the context.
@@ -56,6 +59,8 @@ import io.paipa.core.StepStats;
 public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBean {
 
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
+
+	private final boolean handlerTimer;
 
 	/**
 	 * The handler timers by pipeline and step: one per registry this binder is bound to.
@@ -71,7 +76,20 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 	 * pipelines were built, so that they can have this binder as a listener)
 	 */
 	public PaipaMetrics(Supplier<Map<String, Pipeline<?>>> pipelines) {
+		this(pipelines, true);
+	}
+
+	/**
+	 * Creates the binder.
+	 * @param pipelines supplies the pipelines by name when the binder is bound
+	 * @param handlerTimer whether this binder registers the handler timer
+	 * {@code paipa.step.process}; not when the handler calls are observed
+	 * ({@link io.paipa.boot.observation.PaipaObservations}), whose meter handler makes a
+	 * timer of the same name, as Spring Kafka does with its own timers
+	 */
+	public PaipaMetrics(Supplier<Map<String, Pipeline<?>>> pipelines, boolean handlerTimer) {
 		this.pipelines = pipelines;
+		this.handlerTimer = handlerTimer;
 	}
 
 	@Override
@@ -159,12 +177,14 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.tags(tags)
 				.description("Workers of the step replaced after they died of an unexpected error")
 				.register(registry));
-			Timer timer = Timer.builder("paipa.step.process")
-				.tags(tags)
-				.description("Time the step's handler spent on one item, sampled at most once per batch")
-				.register(registry);
-			add.accept(timer);
-			stepTimers.computeIfAbsent(step, (key) -> new CopyOnWriteArrayList<>()).add(timer);
+			if (this.handlerTimer) {
+				Timer timer = Timer.builder("paipa.step.process")
+					.tags(tags)
+					.description("Time the step's handler spent on one item, sampled at most once per batch")
+					.register(registry);
+				add.accept(timer);
+				stepTimers.computeIfAbsent(step, (key) -> new CopyOnWriteArrayList<>()).add(timer);
+			}
 		}
 	}
 

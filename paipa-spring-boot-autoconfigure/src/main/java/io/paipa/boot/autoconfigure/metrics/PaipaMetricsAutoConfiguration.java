@@ -2,6 +2,7 @@ package io.paipa.boot.autoconfigure.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,6 +12,7 @@ import org.springframework.context.annotation.Bean;
 import io.paipa.boot.autoconfigure.PaipaAutoConfiguration;
 import io.paipa.boot.autoconfigure.PaipaPipelines;
 import io.paipa.boot.metrics.PaipaMetrics;
+import io.paipa.boot.observation.PaipaObservations;
 
 /**
  * Auto-configuration of the pipelines' Micrometer meters, active with
@@ -25,8 +27,10 @@ public final class PaipaMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	static PaipaMetrics paipaMetrics(ListableBeanFactory beanFactory) {
-		return new PaipaMetrics(new PaipaPipelines(beanFactory));
+	static PaipaMetrics paipaMetrics(ListableBeanFactory beanFactory, ObjectProvider<PaipaObservations> observations) {
+		// observed handler calls make the handler timer through the observation
+		PaipaObservations observed = observations.getIfAvailable();
+		return new PaipaMetrics(new PaipaPipelines(beanFactory), observed == null || !observed.isActive());
 	}
 
 }
