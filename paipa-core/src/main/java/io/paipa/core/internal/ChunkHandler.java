@@ -20,6 +20,9 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 
 	private final long maxWaitNanos;
 
+	/** The longest wait for a partial list, or {@code null} for none. */
+	private final Duration maxWait;
+
 	public ChunkHandler(int size, Duration maxWait) {
 		if (size < 1) {
 			throw new IllegalArgumentException("Chunk size must be at least 1 but was " + size);
@@ -28,6 +31,7 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 			throw new IllegalArgumentException("Chunk max-wait must be positive but was " + maxWait);
 		}
 		this.size = size;
+		this.maxWait = maxWait;
 		this.maxWaitNanos = (maxWait != null) ? maxWait.toNanos() : -1;
 	}
 
@@ -41,7 +45,7 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 		long deadline = 0;
 		while (true) {
 			T item;
-			if (chunk.isEmpty() || this.maxWaitNanos < 0) {
+			if (chunk.isEmpty() || this.maxWait == null) {
 				if (!input.hasNext()) {
 					break;
 				}
@@ -82,7 +86,7 @@ public final class ChunkHandler<T> implements StreamHandler<T, List<T>> {
 
 	@Override
 	public String toString() {
-		return "chunk(" + this.size + ((this.maxWaitNanos > 0) ? ", " + Duration.ofNanos(this.maxWaitNanos) : "") + ")";
+		return "chunk(" + this.size + ((this.maxWait != null) ? ", " + this.maxWait : "") + ")";
 	}
 
 }

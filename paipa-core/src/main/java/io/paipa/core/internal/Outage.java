@@ -102,7 +102,11 @@ final class Outage {
 
 	/** An item went through: any outage is over. */
 	void succeeded() {
-		this.inARow.set(0);
+		// a read, not a write, on the path every item takes: a write per item would
+		// bounce the counter's cache line between the step's workers
+		if (this.inARow.get() != 0) {
+			this.inARow.set(0);
+		}
 		if (isActive()) {
 			end();
 		}

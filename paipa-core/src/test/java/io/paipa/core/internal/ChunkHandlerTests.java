@@ -126,6 +126,12 @@ class ChunkHandlerTests {
 	}
 
 	@Test
+	void namesItsSizeAndMaxWait() {
+		assertThat(new ChunkHandler<>(3, null)).hasToString("chunk(3)");
+		assertThat(new ChunkHandler<>(3, Duration.ofMillis(200))).hasToString("chunk(3, PT0.2S)");
+	}
+
+	@Test
 	void emitsFullListsThenWhatIsLeftAtTheEnd() {
 		Script input = run(new ChunkHandler<>(2, null), 1, 2, 3, 4, 5);
 		assertThat(input.events).containsExactly(List.of(1, 2), "done", List.of(3, 4), "done", List.of(5), "done");
