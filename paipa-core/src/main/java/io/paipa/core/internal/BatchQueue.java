@@ -1,5 +1,7 @@
 package io.paipa.core.internal;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,7 +72,11 @@ public final class BatchQueue {
 	 */
 	private int extra;
 
-	private int waitingConsumers;
+	/**
+	 * Consumers waiting for an entry. Volatile: a producer that staged an item reads it
+	 * to know whether a consumer waits for it.
+	 */
+	private volatile int waitingConsumers;
 
 	private int waitingProducers;
 
@@ -96,6 +102,12 @@ public final class BatchQueue {
 	 * The number of markers passed on, so that a consumer waiting at one sees it went.
 	 */
 	private long passed;
+
+	/**
+	 * Items the queue's single staging producer added without the lock, not yet in the
+	 * ring; {@code null} when it has none.
+	 */
+	private volatile Staged staged;
 
 	/**
 	 * Creates a queue.
@@ -132,7 +144,8 @@ public final class BatchQueue {
 
 	/** Entries waiting, read without the lock. */
 	public int size() {
-		return this.count;
+		Staged staged = this.staged;
+		return this.count + ((staged != null) ? Math.max(0, staged.size.get()) : 0);
 	}
 
 	/** Whether the queue was aborted. */
@@ -186,7 +199,7 @@ public final class BatchQueue {
 			if (this.aborted) {
 				return ABORTED;
 			}
-			if (!this.markerInHand && this.count > 0) {
+			if (!this.markerInHand && (this.count > 0 || moveStagedLocked() > 0)) {
 				return 1;
 			}
 			if (!this.markerInHand && this.closed) {
@@ -205,6 +218,11 @@ public final class BatchQueue {
 	private long awaitConsumer(long nanos) {
 		this.waitingConsumers++;
 		try {
+			// after counting itself as waiting: a producer staging now sees it and hands
+			// its item on, or this consumer sees the item here
+			if (moveStagedLocked() > 0) {
+				return nanos;
+			}
 			if (nanos < 0) {
 				this.notEmpty.awaitUninterruptibly();
 				return -1;
@@ -435,6 +453,7 @@ public final class BatchQueue {
 	public int awaitRoom() {
 		this.lock.lock();
 		try {
+			moveStagedLocked();
 			while (!this.aborted && !this.closed) {
 				int room = roomLocked();
 				if (room > 0) {
@@ -504,6 +523,147 @@ public final class BatchQueue {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	// ---- one producer without the lock
+
+	/**
+	 * Lets one producer, the only one of this queue (a batch run's source thread), add
+	 * items through {@link #stage(Object)}.
+	 * @param size the most items staged before they go into the ring in one lock
+	 * @param counter counts the staged items in as they go into the ring, under the lock
+	 */
+	public void stageFor(int size, LongAdder counter) {
+		this.lock.lock();
+		try {
+			this.staged = new Staged(Math.max(1, size), counter);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Adds one item from the staging producer, which must have waited for room for it
+	 * ({@link #awaitRoom()}, one item per unit of room). The item waits beside the ring,
+	 * without the lock, while the consumers are busy; it goes into the ring with the
+	 * items staged after it (one lock for many), as soon as a consumer waits (the
+	 * consumer takes it itself, or the producer hands it over), or at the producer's next
+	 * {@link #awaitRoom()} or {@link #flushStaged()}. So no item waits for the producer's
+	 * next item.
+	 * @param item the item
+	 * @return false when the queue was closed or aborted: the item is not staged, and
+	 * what was staged before is still there for {@link #flushStaged()} or
+	 * {@link #unstage()}
+	 */
+	public boolean stage(Object item) {
+		if (this.aborted || this.closed) {
+			return false;
+		}
+		Staged staged = this.staged;
+		while (true) {
+			int n = staged.size.get();
+			if (n < 0) {
+				// a consumer moves the staged items into the ring: at most a batch
+				Thread.onSpinWait();
+				continue;
+			}
+			staged.items[n] = item;
+			if (staged.size.compareAndSet(n, n + 1)) {
+				// after publishing the item: a consumer counted as waiting is woken
+				return (n + 1 < staged.items.length && this.waitingConsumers == 0) || flushStaged();
+			}
+		}
+	}
+
+	/**
+	 * Moves the staged items into the ring.
+	 * @return false when the queue was closed or aborted (the items stay staged)
+	 */
+	public boolean flushStaged() {
+		this.lock.lock();
+		try {
+			if (this.aborted || this.closed) {
+				return false;
+			}
+			moveStagedLocked();
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Takes back the staged items that the queue refused, for the producer to account
+	 * for.
+	 * @return the items, in order
+	 */
+	public Object[] unstage() {
+		this.lock.lock();
+		try {
+			Staged staged = this.staged;
+			int n = (staged != null) ? staged.claim() : 0;
+			if (n == 0) {
+				return new Object[0];
+			}
+			Object[] items = Arrays.copyOf(staged.items, n);
+			staged.release(n);
+			return items;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Moves what is staged into the ring, counted in; returns how many. */
+	private int moveStagedLocked() {
+		Staged staged = this.staged;
+		int n = (staged != null) ? staged.claim() : 0;
+		if (n > 0) {
+			append(staged.items, 0, n);
+			staged.counter.add(n);
+			staged.release(n);
+		}
+		return n;
+	}
+
+	/**
+	 * Items of the staging producer: it writes a slot, then publishes it by raising
+	 * {@code size}; a lock holder claims them all by setting {@code size} to
+	 * {@link #CLAIMED}, copies them, and gives the slots back by setting it to 0.
+	 */
+	private static final class Staged {
+
+		static final int CLAIMED = -1;
+
+		final Object[] items;
+
+		final AtomicInteger size = new AtomicInteger();
+
+		final LongAdder counter;
+
+		Staged(int size, LongAdder counter) {
+			this.items = new Object[size];
+			this.counter = counter;
+		}
+
+		/** Claims every published item; 0 when there is none. Under the queue's lock. */
+		int claim() {
+			while (true) {
+				int n = this.size.get();
+				if (n == 0 || this.size.compareAndSet(n, CLAIMED)) {
+					return n;
+				}
+			}
+		}
+
+		/** Gives the claimed slots back to the producer. */
+		void release(int n) {
+			Arrays.fill(this.items, 0, n, null);
+			this.size.set(0);
+		}
+
 	}
 
 	private void append(Object[] src, int from, int n) {
@@ -618,6 +778,7 @@ public final class BatchQueue {
 	public Object[] drain() {
 		this.lock.lock();
 		try {
+			moveStagedLocked();
 			int n = this.count;
 			Object[] out = new Object[n];
 			for (int i = 0; i < n; i++) {

@@ -25,6 +25,11 @@ import io.paipa.core.PipelineState;
  */
 final class Intake {
 
+	/**
+	 * The most items a batch run's source stages before they go into the queue at once.
+	 */
+	private static final int STAGED = 64;
+
 	private final Execution execution;
 
 	private final BatchQueue queue;
@@ -151,8 +156,12 @@ final class Intake {
 
 	// ---- sources
 
-	/** Starts the thread that pulls a batch run's source, item by item. */
+	/**
+	 * Starts the thread that pulls a batch run's source, item by item. It is the only
+	 * producer of the first queue, so it stages its items there without the lock.
+	 */
 	void startBatch(Iterator<?> iterator) {
+		this.queue.stageFor(Math.min(this.queue.capacity(), STAGED), this.counters.in);
 		start(() -> pump(iterator));
 	}
 
@@ -182,7 +191,7 @@ final class Intake {
 					this.exhausted = true;
 					break;
 				}
-				room = handOn(iterator.next());
+				room = handOn(iterator.next(), room);
 				if (room < 0) {
 					break;
 				}
@@ -195,24 +204,45 @@ final class Intake {
 			}
 		}
 		finally {
-			// the end of a batch run's input
+			// what was pulled goes on (or is left over), then the batch run's input ends
+			handOnStaged();
 			this.queue.close();
 		}
 	}
 
-	/** Hands one pulled entry on: the room left, 0 when unknown, or -1 when refused. */
-	private int handOn(Object entry) {
+	/**
+	 * Hands one pulled entry on.
+	 * @param entry the entry
+	 * @param room the room there was for it
+	 * @return the room left, 0 when unknown, or -1 when refused
+	 */
+	private int handOn(Object entry, int room) {
 		if (entry == null) {
 			throw new NullPointerException("the source produced a null item");
 		}
 		if (entry instanceof Marker marker) {
+			// the items pulled before the marker go before it
+			if (!handOnStaged()) {
+				return -1;
+			}
 			return this.queue.putMarker(entry(marker), false, -1) ? 0 : -1;
 		}
-		int room = this.queue.putOne(entry, this.counters.in);
-		if (room < 0) {
-			this.execution.ledger.refused(0, new Object[] { entry }, 0, 1);
+		if (this.queue.stage(entry)) {
+			return room - 1;
 		}
-		return room;
+		handOnStaged();
+		this.execution.ledger.refused(0, new Object[] { entry }, 0, 1);
+		return -1;
+	}
+
+	/** Hands the staged items on; when the queue refuses them, they are left over. */
+	private boolean handOnStaged() {
+		if (this.queue.flushStaged()) {
+			return true;
+		}
+		Object[] refused = this.queue.unstage();
+		this.execution.ledger.refused(0, refused, 0, refused.length);
+		return false;
 	}
 
 	private void drain(BlockingQueue<?> callers) {

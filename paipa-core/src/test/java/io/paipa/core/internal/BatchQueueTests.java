@@ -1005,4 +1005,127 @@ class BatchQueueTests {
 		assertThat(other.result()).isEqualTo(BatchQueue.ABORTED);
 	}
 
+	// ---- one producer staging without the lock
+
+	private final java.util.concurrent.atomic.LongAdder stagedIn = new java.util.concurrent.atomic.LongAdder();
+
+	private BatchQueue staging(int capacity, int stage) {
+		BatchQueue queue = new BatchQueue(capacity, 1);
+		queue.stageFor(stage, this.stagedIn);
+		return queue;
+	}
+
+	@Test
+	void stagedItemsWaitBesideTheRingUntilAConsumerTakesThem() {
+		BatchQueue queue = staging(8, 4);
+		assertThat(queue.stage("a")).isTrue();
+		assertThat(queue.stage("b")).isTrue();
+		assertThat(queue.size()).as("waiting, staged included").isEqualTo(2);
+		assertThat(this.stagedIn.sum()).as("counted in only when they go into the ring").isZero();
+		Object[] batch = new Object[8];
+		assertThat(queue.take(batch, 8, 0, null, 0)).as("a take that would not wait takes them").isEqualTo(2);
+		assertThat(batch).startsWith("a", "b");
+		assertThat(this.stagedIn.sum()).isEqualTo(2);
+		assertThat(queue.size()).isZero();
+		assertThat(queue.take(batch, 8, 0, null, 0)).isZero();
+	}
+
+	@Test
+	void aFullStageGoesIntoTheRingAtOnce() {
+		BatchQueue queue = staging(8, 2);
+		queue.stage("a");
+		assertThat(this.stagedIn.sum()).isZero();
+		queue.stage("b");
+		assertThat(this.stagedIn.sum()).isEqualTo(2);
+		queue.stage("c");
+		assertThat(this.stagedIn.sum()).isEqualTo(2);
+		assertThat(queue.size()).isEqualTo(3);
+		assertThat(queue.drain()).containsExactly("a", "b", "c");
+		assertThat(this.stagedIn.sum()).as("drained staged items are counted in").isEqualTo(3);
+	}
+
+	@Test
+	void aWaitingConsumerGetsAStagedItemAtOnce() throws Exception {
+		BatchQueue queue = staging(8, 4);
+		Object[] batch = new Object[8];
+		Parked<Integer> consumer = Parked.start("consumer", () -> queue.take(batch, 8, 0, null, -1))
+			.awaitParkedIn(TAKE_WAIT);
+		assertThat(queue.stage("a")).isTrue();
+		assertThat(consumer.result()).isEqualTo(1);
+		assertThat(batch[0]).isEqualTo("a");
+		assertThat(this.stagedIn.sum()).isEqualTo(1);
+	}
+
+	@Test
+	void theProducersWaitForRoomHandsOnWhatItStagedFirst() {
+		BatchQueue queue = staging(2, 4);
+		assertThat(queue.awaitRoom()).isEqualTo(2);
+		queue.stage("a");
+		assertThat(queue.awaitRoom()).as("a is in the ring now").isEqualTo(1);
+		assertThat(this.stagedIn.sum()).isEqualTo(1);
+		assertThat(queue.flushStaged()).isTrue();
+	}
+
+	@Test
+	void aClosedQueueHandsOutWhatWasStagedBeforeItEnds() {
+		BatchQueue queue = staging(8, 4);
+		queue.stage("a");
+		queue.close();
+		assertThat(queue.stage("b")).isFalse();
+		Object[] batch = new Object[8];
+		assertThat(queue.take(batch, 8, 0, null, -1)).isEqualTo(1);
+		assertThat(batch[0]).isEqualTo("a");
+		assertThat(queue.take(batch, 8, 0, null, -1)).isEqualTo(BatchQueue.ENDED);
+	}
+
+	@Test
+	void whatIsStagedWhenTheQueueAbortsIsGivenBackToTheProducer() {
+		BatchQueue queue = staging(8, 4);
+		queue.stage("a");
+		queue.stage("b");
+		queue.abort();
+		assertThat(queue.stage("c")).isFalse();
+		assertThat(queue.flushStaged()).isFalse();
+		assertThat(queue.unstage()).containsExactly("a", "b");
+		assertThat(queue.unstage()).isEmpty();
+		assertThat(queue.size()).isZero();
+		assertThat(this.stagedIn.sum()).isZero();
+	}
+
+	@Test
+	void aQueueWithoutAStagingProducerHasNothingToGiveBack() {
+		assertThat(new BatchQueue(4, 1).unstage()).isEmpty();
+	}
+
+	@Test
+	void stagedItemsKeepTheirOrderAcrossManyBatches() throws Exception {
+		BatchQueue queue = staging(16, 4);
+		int n = 10_000;
+		Parked<java.util.List<Object>> consumer = Parked.start("consumer", () -> {
+			java.util.List<Object> seen = new java.util.ArrayList<>();
+			Object[] batch = new Object[16];
+			int release = 0;
+			while (true) {
+				int taken = queue.take(batch, 16, release, null, -1);
+				if (taken < 0) {
+					return seen;
+				}
+				release = taken;
+				for (int i = 0; i < taken; i++) {
+					seen.add(batch[i]);
+				}
+			}
+		});
+		int room = 0;
+		for (int i = 0; i < n; i++) {
+			room = (room > 0) ? room : queue.awaitRoom();
+			assertThat(queue.stage(i)).isTrue();
+			room--;
+		}
+		assertThat(queue.flushStaged()).isTrue();
+		queue.close();
+		assertThat(consumer.result()).hasSize(n).isSortedAccordingTo((a, b) -> Integer.compare((int) a, (int) b));
+		assertThat(this.stagedIn.sum()).isEqualTo(n);
+	}
+
 }
