@@ -86,6 +86,10 @@ final class IntakeGate {
 	 * interrupt still ends the source's next blocking call.
 	 */
 	void awaitNoOutage(BooleanSupplier open) {
+		if (!this.execution.inOutage()) {
+			// the path of every pulled item: no lock
+			return;
+		}
 		boolean interrupted = false;
 		this.lock.lock();
 		try {
