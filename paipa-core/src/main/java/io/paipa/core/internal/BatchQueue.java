@@ -47,6 +47,12 @@ public final class BatchQueue {
 	/** Returned by take: a marker is at the head; call {@link #awaitMarker}. */
 	public static final int AT_MARKER = -4;
 
+	/** The nanos of a wait without limit. */
+	private static final long FOREVER = Long.MAX_VALUE;
+
+	/** Returned by a wait that an interrupt ended. */
+	private static final long INTERRUPTED = Long.MIN_VALUE;
+
 	private final ReentrantLock lock = new ReentrantLock();
 
 	private final Condition notEmpty = this.lock.newCondition();
@@ -179,7 +185,7 @@ public final class BatchQueue {
 			if (state != 1) {
 				return state;
 			}
-			int available = (this.markers > 0) ? itemsBeforeMarker() : this.count;
+			int available = (this.markers != 0) ? itemsBeforeMarker() : this.count;
 			if (available == 0) {
 				// every consumer must see the marker, those waiting for items too
 				this.notEmpty.signalAll();
@@ -194,12 +200,12 @@ public final class BatchQueue {
 
 	/** Waits until an entry may be taken: 1, or why not. */
 	private int awaitEntry(Consumer consumer, long timeoutNanos) {
-		long nanos = timeoutNanos;
+		long nanos = limit(timeoutNanos);
 		while (true) {
 			if (this.aborted) {
 				return ABORTED;
 			}
-			if (!this.markerInHand && (this.count > 0 || moveStagedLocked() > 0)) {
+			if (!this.markerInHand && (this.count != 0 || moveStagedLocked() != 0)) {
 				return 1;
 			}
 			if (!this.markerInHand && this.closed) {
@@ -208,29 +214,53 @@ public final class BatchQueue {
 			if (consumer != null && consumer.shouldLeave()) {
 				return LEAVE;
 			}
-			if (timeoutNanos >= 0 && nanos <= 0) {
+			if (nanos <= 0) {
 				return 0;
 			}
-			nanos = awaitConsumer(timeoutNanos < 0 ? -1 : nanos);
+			nanos = awaitConsumer(nanos);
 		}
 	}
 
+	/** Waits for an entry; returns the nanos left. */
 	private long awaitConsumer(long nanos) {
 		this.waitingConsumers++;
 		try {
 			// after counting itself as waiting: a producer staging now sees it and hands
 			// its item on, or this consumer sees the item here
-			if (moveStagedLocked() > 0) {
-				return nanos;
-			}
-			if (nanos < 0) {
-				this.notEmpty.awaitUninterruptibly();
-				return -1;
-			}
-			return awaitNanosUninterruptibly(this.notEmpty, nanos);
+			return (moveStagedLocked() != 0) ? nanos : await(this.notEmpty, false, nanos);
 		}
 		finally {
 			this.waitingConsumers--;
+		}
+	}
+
+	/** The nanos of a wait: {@link #FOREVER} for a negative timeout. */
+	private static long limit(long timeoutNanos) {
+		return (timeoutNanos < 0) ? FOREVER : timeoutNanos;
+	}
+
+	/**
+	 * Waits on a condition, without limit when {@code nanos} is {@link #FOREVER}.
+	 * @return the nanos left ({@link #FOREVER} after a wait without limit), or
+	 * {@link #INTERRUPTED} when an interruptible wait was interrupted (the flag is then
+	 * set again)
+	 */
+	private static long await(Condition condition, boolean interruptible, long nanos) {
+		try {
+			if (nanos == FOREVER) {
+				if (interruptible) {
+					condition.await();
+				}
+				else {
+					condition.awaitUninterruptibly();
+				}
+				return FOREVER;
+			}
+			return interruptible ? condition.awaitNanos(nanos) : awaitNanosUninterruptibly(condition, nanos);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return INTERRUPTED;
 		}
 	}
 
@@ -249,24 +279,24 @@ public final class BatchQueue {
 		this.head = head;
 		this.count -= n;
 		this.held += n;
-		if (this.count > 0 && this.waitingConsumers > 0) {
+		if (this.count != 0 && this.waitingConsumers != 0) {
 			this.notEmpty.signal();
 		}
 		signalProducers();
 		return n;
 	}
 
+	/** The items before the first marker; there is one in the ring. */
 	private int itemsBeforeMarker() {
-		int n = this.count;
-		for (int i = 0, index = this.head; i < n; i++) {
-			if (this.ring[index] instanceof Marker) {
-				return i;
-			}
-			if (++index == this.ring.length) {
-				index = 0;
-			}
+		int i = 0;
+		for (int index = this.head; !(this.ring[index] instanceof Marker); index = next(index)) {
+			i++;
 		}
-		return n;
+		return i;
+	}
+
+	private int next(int index) {
+		return (index + 1 == this.ring.length) ? 0 : index + 1;
 	}
 
 	/**
@@ -309,7 +339,7 @@ public final class BatchQueue {
 				this.markerInHand = true;
 				dst[0] = this.ring[this.head];
 				this.ring[this.head] = null;
-				this.head = (this.head + 1 == this.ring.length) ? 0 : this.head + 1;
+				this.head = next(this.head);
 				this.count--;
 				this.markers--;
 				signalProducers();
@@ -318,7 +348,7 @@ public final class BatchQueue {
 			if (consumer != null && consumer.shouldLeave()) {
 				return LEAVE;
 			}
-			awaitConsumer(-1);
+			awaitConsumer(FOREVER);
 		}
 	}
 
@@ -382,7 +412,7 @@ public final class BatchQueue {
 	private void releaseLocked(int n) {
 		this.held = Math.max(0, this.held - n);
 		signalProducers();
-		if (this.held == 0 && this.markers > 0 && this.waitingConsumers > 0) {
+		if (this.held == 0 && this.markers != 0 && this.waitingConsumers != 0) {
 			// consumers waiting at a marker wait for the last item before it to be
 			// finished
 			this.notEmpty.signalAll();
@@ -390,7 +420,7 @@ public final class BatchQueue {
 	}
 
 	private void signalProducers() {
-		if (this.waitingProducers > 0 && roomLocked() > 0) {
+		if (this.waitingProducers != 0 && roomLocked() > 0) {
 			this.notFull.signal();
 		}
 	}
@@ -417,7 +447,7 @@ public final class BatchQueue {
 		this.lock.lock();
 		try {
 			int done = from;
-			long nanos = timeoutNanos;
+			long nanos = limit(timeoutNanos);
 			while (done < to && !this.aborted && !this.closed) {
 				int room = roomLocked();
 				if (room > 0) {
@@ -429,11 +459,11 @@ public final class BatchQueue {
 					}
 					continue;
 				}
-				if (timeoutNanos >= 0 && nanos <= 0) {
+				if (nanos <= 0) {
 					break;
 				}
-				nanos = awaitProducer(interruptible, timeoutNanos < 0 ? -1 : nanos);
-				if (nanos == Long.MIN_VALUE) {
+				nanos = awaitProducer(interruptible, nanos);
+				if (nanos == INTERRUPTED) {
 					break;
 				}
 			}
@@ -454,38 +484,10 @@ public final class BatchQueue {
 		this.lock.lock();
 		try {
 			moveStagedLocked();
-			while (!this.aborted && !this.closed) {
-				int room = roomLocked();
-				if (room > 0) {
-					return room;
-				}
-				awaitProducer(false, -1);
+			while (!this.aborted && !this.closed && roomLocked() <= 0) {
+				awaitProducer(false, FOREVER);
 			}
-			return 0;
-		}
-		finally {
-			this.lock.unlock();
-		}
-	}
-
-	/**
-	 * Adds one item, blocking while the queue is full.
-	 * @param item the item
-	 * @param counter counts the item in, under the lock
-	 * @return the room left after it, or -1 when the queue refused it
-	 */
-	public int putOne(Object item, LongAdder counter) {
-		this.lock.lock();
-		try {
-			while (!this.aborted && !this.closed) {
-				if (roomLocked() > 0) {
-					append(item);
-					counter.increment();
-					return roomLocked();
-				}
-				awaitProducer(false, -1);
-			}
-			return -1;
+			return (this.aborted || this.closed) ? 0 : roomLocked();
 		}
 		finally {
 			this.lock.unlock();
@@ -502,30 +504,22 @@ public final class BatchQueue {
 	public boolean putMarker(Marker marker, boolean interruptible, long timeoutNanos) {
 		this.lock.lock();
 		try {
-			long nanos = timeoutNanos;
-			while (!this.aborted && !this.closed) {
-				if (roomLocked() > 0) {
-					append(marker);
-					this.markers++;
-					this.notEmpty.signalAll();
-					return true;
-				}
-				if (timeoutNanos >= 0 && nanos <= 0) {
-					return false;
-				}
-				nanos = awaitProducer(interruptible, timeoutNanos < 0 ? -1 : nanos);
-				if (nanos == Long.MIN_VALUE) {
-					return false;
-				}
+			long nanos = limit(timeoutNanos);
+			while (!this.aborted && !this.closed && roomLocked() <= 0 && nanos > 0) {
+				nanos = awaitProducer(interruptible, nanos);
 			}
-			return false;
+			boolean added = nanos != INTERRUPTED && !this.aborted && !this.closed && roomLocked() > 0;
+			if (added) {
+				// a consumer that finds it at the head wakes the others
+				append(marker);
+				this.markers++;
+			}
+			return added;
 		}
 		finally {
 			this.lock.unlock();
 		}
 	}
-
-	// ---- one producer without the lock
 
 	/**
 	 * Lets one producer, the only one of this queue (a batch run's source thread), add
@@ -693,28 +687,11 @@ public final class BatchQueue {
 		}
 	}
 
-	/**
-	 * Waits for room; returns the nanos left, or {@code Long.MIN_VALUE} when interrupted.
-	 */
+	/** Waits for room; returns the nanos left, or {@link #INTERRUPTED}. */
 	private long awaitProducer(boolean interruptible, long nanos) {
 		this.waitingProducers++;
 		try {
-			if (!interruptible) {
-				if (nanos < 0) {
-					this.notFull.awaitUninterruptibly();
-					return -1;
-				}
-				return awaitNanosUninterruptibly(this.notFull, nanos);
-			}
-			if (nanos < 0) {
-				this.notFull.await();
-				return -1;
-			}
-			return this.notFull.awaitNanos(nanos);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return Long.MIN_VALUE;
+			return await(this.notFull, interruptible, nanos);
 		}
 		finally {
 			this.waitingProducers--;
@@ -796,6 +773,10 @@ public final class BatchQueue {
 		}
 	}
 
+	/**
+	 * A timed wait that an interrupt does not end; the flag is set again afterwards.
+	 * @return the nanos left
+	 */
 	private static long awaitNanosUninterruptibly(Condition condition, long nanos) {
 		boolean interrupted = false;
 		long deadline = System.nanoTime() + nanos;
@@ -807,11 +788,9 @@ public final class BatchQueue {
 					return deadline - System.nanoTime();
 				}
 				catch (InterruptedException ex) {
+					// waits out the rest; a rest of 0 or less returns at once
 					interrupted = true;
 					left = deadline - System.nanoTime();
-					if (left <= 0) {
-						return left;
-					}
 				}
 			}
 		}

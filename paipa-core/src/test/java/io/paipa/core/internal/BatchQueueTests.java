@@ -91,7 +91,7 @@ class BatchQueueTests {
 			}
 			else {
 				for (Object item : items) {
-					assertThat(queue.putOne(item, new LongAdder())).isGreaterThanOrEqualTo(0);
+					assertThat(put(queue, item)).isEqualTo(1);
 				}
 			}
 			int n = queue.take(batch, 4, 0, null, -1);
@@ -385,37 +385,6 @@ class BatchQueueTests {
 	}
 
 	@Test
-	void putOneReturnsTheRoomLeftOrRefusal() throws Exception {
-		BatchQueue queue = new BatchQueue(3, 1);
-		LongAdder in = new LongAdder();
-		assertThat(queue.putOne("a", in)).isEqualTo(2);
-		assertThat(queue.putOne("b", in)).isEqualTo(1);
-		assertThat(queue.putOne("c", in)).isZero();
-		assertThat(in.sum()).isEqualTo(3);
-		Parked<Integer> producer = Parked.start("producer", () -> queue.putOne("d", in)).awaitParkedIn(PUT_WAIT);
-		Object[] batch = new Object[3];
-		assertThat(queue.take(batch, 1, 0, null, -1)).isEqualTo(1);
-		assertThat(producer.result()).isZero();
-		assertThat(in.sum()).isEqualTo(4);
-		queue.close();
-		assertThat(queue.putOne("e", in)).isEqualTo(-1);
-		assertThat(in.sum()).isEqualTo(4);
-		assertThat(queue.drain()).containsExactly("b", "c", "d");
-	}
-
-	@Test
-	void aBlockedPutOneIsRefusedOnAbort() throws Exception {
-		BatchQueue queue = new BatchQueue(1, 1);
-		LongAdder in = new LongAdder();
-		queue.putOne("a", in);
-		Parked<Integer> producer = Parked.start("producer", () -> queue.putOne("b", in)).awaitParkedIn(PUT_WAIT);
-		queue.abort();
-		assertThat(producer.result()).isEqualTo(-1);
-		assertThat(in.sum()).isEqualTo(1);
-		assertThat(queue.putOne("c", in)).isEqualTo(-1);
-	}
-
-	@Test
 	void awaitRoomWaitsForRoomWithoutAdding() throws Exception {
 		BatchQueue queue = new BatchQueue(3, 1);
 		assertThat(queue.awaitRoom()).isEqualTo(3);
@@ -603,11 +572,11 @@ class BatchQueueTests {
 	}
 
 	@Test
-	void eachPutOneWakesAConsumer() throws Exception {
+	void eachPutWakesAConsumer() throws Exception {
 		BatchQueue queue = new BatchQueue(4, 1);
 		Parked<Integer> first = Parked.start("first", () -> queue.take(new Object[4], 4, 0, null, -1))
 			.awaitParkedIn(TAKE_WAIT);
-		queue.putOne(1, new LongAdder());
+		put(queue, 1);
 		assertThat(first.result()).isEqualTo(1);
 	}
 
@@ -928,8 +897,8 @@ class BatchQueueTests {
 		queue.release(4);
 		// head at 2 again: one entry appended alone at the end of the ring
 		put(queue, 7, 8);
-		assertThat(queue.putOne(9, new LongAdder())).isEqualTo(1);
-		assertThat(queue.drain()).containsExactly(7, 8, 9);
+		assertThat(queue.putMarker(MARKER, false, -1)).isTrue();
+		assertThat(queue.drain()).containsExactly(7, 8, MARKER);
 	}
 
 	@Test
