@@ -38,8 +38,11 @@
  * capacity, and by time: the worker keeps an average of its handler's cost and takes
  * about 100 µs worth, so slow (I/O-bound) steps take one item at a time and every worker
  * stays busy, while trivial steps move up to a full queue per lock round-trip. A batch
- * source is pulled item by item: each item goes into the first queue as soon as it is
- * pulled, so that a slow source's items are not held back.</li>
+ * source is pulled item by item, and no pulled item waits for the next pull: the source
+ * thread, the first queue's only producer, stages each item beside the ring without the
+ * lock (publishing it with one compare-and-set); the staged items go into the ring in one
+ * lock when a few have gathered, and at once when a worker waits, which takes them itself
+ * if it finds them first.</li>
  * <li><b>A bound that counts items in hand, with room for double buffering.</b> Taking a
  * batch does not free its room in the queue until the worker has handed the batch's
  * outputs on (it releases them on its next take). A queue holds at most its capacity, and
