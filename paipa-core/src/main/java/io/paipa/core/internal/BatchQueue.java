@@ -673,7 +673,7 @@ public final class BatchQueue {
 			}
 		}
 		this.count += n;
-		if (this.waitingConsumers > 0) {
+		if (this.waitingConsumers != 0) {
 			this.notEmpty.signal();
 		}
 	}
@@ -682,7 +682,7 @@ public final class BatchQueue {
 		int tail = this.head + this.count;
 		this.ring[(tail >= this.ring.length) ? tail - this.ring.length : tail] = entry;
 		this.count++;
-		if (this.waitingConsumers > 0) {
+		if (this.waitingConsumers != 0) {
 			this.notEmpty.signal();
 		}
 	}
