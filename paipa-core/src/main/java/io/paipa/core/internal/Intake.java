@@ -182,7 +182,9 @@ final class Intake {
 			// the bound
 			int room = 0;
 			while (!this.stopping) {
-				room = (room > 0) ? room : this.queue.awaitRoom();
+				if (room == 0) {
+					room = this.queue.awaitRoom();
+				}
 				this.gate.awaitNoOutage(() -> !this.stopping);
 				if (room == 0 || this.stopping) {
 					break;
@@ -191,10 +193,10 @@ final class Intake {
 					this.exhausted = true;
 					break;
 				}
-				room = handOn(iterator.next(), room);
-				if (room < 0) {
+				if (!handOn(iterator.next())) {
 					break;
 				}
+				room--;
 			}
 		}
 		catch (Throwable ex) {
@@ -211,28 +213,24 @@ final class Intake {
 	}
 
 	/**
-	 * Hands one pulled entry on.
+	 * Hands one pulled entry on; it takes one unit of the room there was.
 	 * @param entry the entry
-	 * @param room the room there was for it
-	 * @return the room left, 0 when unknown, or -1 when refused
+	 * @return false when the queue refused it
 	 */
-	private int handOn(Object entry, int room) {
+	private boolean handOn(Object entry) {
 		if (entry == null) {
 			throw new NullPointerException("the source produced a null item");
 		}
 		if (entry instanceof Marker marker) {
 			// the items pulled before the marker go before it
-			if (!handOnStaged()) {
-				return -1;
-			}
-			return this.queue.putMarker(entry(marker), false, -1) ? 0 : -1;
+			return handOnStaged() && this.queue.putMarker(entry(marker), false, -1);
 		}
 		if (this.queue.stage(entry)) {
-			return room - 1;
+			return true;
 		}
 		handOnStaged();
 		this.execution.ledger.refused(0, new Object[] { entry }, 0, 1);
-		return -1;
+		return false;
 	}
 
 	/** Hands the staged items on; when the queue refuses them, they are left over. */
@@ -324,7 +322,7 @@ final class Intake {
 	}
 
 	private boolean putItems(Object[] entries, int from, int to, int n) {
-		int put = (to > from) ? this.queue.put(entries, from, to, false, -1, this.counters.in) : 0;
+		int put = (to != from) ? this.queue.put(entries, from, to, false, -1, this.counters.in) : 0;
 		if (from + put < to) {
 			this.execution.ledger.refused(0, entries, from + put, n);
 			return false;

@@ -86,28 +86,25 @@ final class IntakeGate {
 	 * interrupt still ends the source's next blocking call.
 	 */
 	void awaitNoOutage(BooleanSupplier open) {
-		if (!this.execution.inOutage()) {
-			// the path of every pulled item: no lock
-			return;
-		}
 		boolean interrupted = false;
-		this.lock.lock();
-		try {
-			// an outage's end and a stop both signal under this lock
-			while (this.execution.inOutage() && open.getAsBoolean()) {
-				try {
+		// no lock on a pulled item's way when no step is in an outage
+		while (this.execution.inOutage() && open.getAsBoolean()) {
+			this.lock.lock();
+			try {
+				// an outage's end and a stop both signal under this lock
+				if (this.execution.inOutage() && open.getAsBoolean()) {
 					this.changed.await();
 				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+			finally {
+				this.lock.unlock();
 			}
 		}
-		finally {
-			this.lock.unlock();
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -292,6 +292,80 @@ class IntakeMoreTests {
 		assertThat(this.runs.execution.termination.isFailed()).isFalse();
 	}
 
+	@Test
+	void itemsStagedWhenTheRunAbortsAreLeftOverInTheOrderTheyWerePulled() throws Exception {
+		Runs runs = Runs.of(1, 8);
+		running(runs);
+		Intake intake = runs.execution.intake;
+		BatchQueue queue = runs.queue(0);
+		Iterator<Object> source = new Iterator<>() {
+			private int next;
+
+			@Override
+			public boolean hasNext() {
+				return true;
+			}
+
+			@Override
+			public Object next() {
+				if (this.next == 2) {
+					// two items wait beside the queue: nobody takes them
+					queue.abort();
+				}
+				return "item" + this.next++;
+			}
+		};
+		intake.startBatch(source);
+		join(intake.sourceThread());
+		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("item0", "item1", "item2");
+		assertThat(runs.counters(0).in.sum()).as("counted in, then left over").isEqualTo(3);
+		assertThat(queue.size()).isZero();
+	}
+
+	@Test
+	void aMarkerFromTheSourceGoesAfterTheItemsPulledBeforeIt() throws Exception {
+		Runs runs = Runs.of(1, 8);
+		running(runs);
+		Intake intake = runs.execution.intake;
+		BatchQueue queue = runs.queue(0);
+		intake.startBatch(List.<Object>of("a", Marker.of("end"), "b").iterator());
+		join(intake.sourceThread());
+		Object[] entries = queue.drain();
+		assertThat(entries).hasSize(3);
+		assertThat(entries[0]).isEqualTo("a");
+		assertThat(entries[1]).isInstanceOf(MarkerEntry.class);
+		assertThat(entries[2]).isEqualTo("b");
+		assertThat(runs.counters(0).in.sum()).isEqualTo(2);
+	}
+
+	@Test
+	void aMarkerFromTheSourceAfterTheRunAbortedEndsThePull() throws Exception {
+		Runs runs = Runs.of(1, 8);
+		running(runs);
+		Intake intake = runs.execution.intake;
+		BatchQueue queue = runs.queue(0);
+		AtomicInteger pulls = new AtomicInteger();
+		Iterator<Object> source = new Iterator<>() {
+			@Override
+			public boolean hasNext() {
+				return true;
+			}
+
+			@Override
+			public Object next() {
+				if (pulls.incrementAndGet() == 2) {
+					queue.abort();
+					return Marker.of("end");
+				}
+				return "a";
+			}
+		};
+		intake.startBatch(source);
+		join(intake.sourceThread());
+		assertThat(pulls).hasValue(2);
+		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("a");
+	}
+
 	/**
 	 * A source of one item whose pull waits until the test releases it; an interrupt ends
 	 * the pull with an exception, or, when ignored, does not end it.

@@ -306,4 +306,34 @@ class IntakeTests {
 		assertThat(this.runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("a");
 	}
 
+	@Test
+	void anItemCarriesTheContextOfTheThreadThatPutIt() throws Exception {
+		ThreadLocal<String> current = new ThreadLocal<>();
+		io.paipa.core.ContextPropagation propagation = new io.paipa.core.ContextPropagation() {
+			@Override
+			public Object capture() {
+				return current.get();
+			}
+
+			@Override
+			public Scope open(String pipeline, String step, Object context) {
+				return () -> {
+				};
+			}
+		};
+		Runs runs = Runs.withPropagation(propagation);
+		assertThat(runs.execution.termination.awaitOpened(0)).isTrue();
+		Intake intake = runs.execution.intake;
+		current.set("trace-1");
+		assertThat(intake.accept("traced", null, -1)).isTrue();
+		current.remove();
+		assertThat(intake.accept("plain", null, -1)).isTrue();
+		Object[] entries = runs.queue(0).drain();
+		assertThat(entries).hasSize(2);
+		assertThat(Tracked.unwrap(entries[0])).isEqualTo("traced");
+		assertThat(Tracker.contextOf(entries[0])).isEqualTo("trace-1");
+		assertThat(Tracker.originsOf(entries[0])).as("no callback to call").isEmpty();
+		assertThat(entries[1]).as("nothing to carry: the bare item").isEqualTo("plain");
+	}
+
 }

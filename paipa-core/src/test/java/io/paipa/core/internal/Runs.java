@@ -94,6 +94,21 @@ final class Runs {
 		return new Runs(new Execution(definition, new int[] { 1 }, mode, graceNanos), deadLetters);
 	}
 
+	/**
+	 * A continuous run of one step whose items carry the context the propagation
+	 * captures.
+	 */
+	static Runs withPropagation(io.paipa.core.ContextPropagation propagation) {
+		List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+		StepDefinition step = new StepDefinition("step0", StepKind.ONE_TO_ONE,
+				(StepHandler<Object, Object>) (item) -> item, 1, 4, null, null, null, false, Map.of(), false,
+				Object.class, Object.class);
+		PipelineDefinition definition = new PipelineDefinition("test", List.of(step), 4, null, RetryPolicy.none(),
+				OutagePolicy.off(), deadLetters::add, List.of(), Duration.ofSeconds(5), null, 0, false, 0, null,
+				propagation);
+		return new Runs(new Execution(definition, new int[] { 1 }, Execution.Mode.CONTINUOUS), deadLetters);
+	}
+
 	/** A worker of step {@code step}, not started, with the step's output buffer. */
 	Worker worker(int step) {
 		return new ItemWorker(this.execution.steps[step], 0, null);
