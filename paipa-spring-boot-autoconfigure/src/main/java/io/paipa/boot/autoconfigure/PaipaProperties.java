@@ -51,9 +51,26 @@ public class PaipaProperties {
 	 * @return its stall timeout, the default when it is not configured
 	 */
 	public Duration stallTimeoutOf(String pipeline) {
-		Pipeline properties = this.pipelines.get(pipeline);
+		return pipelineOf(pipeline).getStallTimeout();
+	}
+
+	/**
+	 * Returns a step's configured options, matching the pipeline's and the step's names
+	 * ignoring case, '-' and '_'.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @return its options, empty when none are configured
+	 */
+	public Map<String, String> optionsOf(String pipeline, String step) {
+		Map<String, Step> steps = pipelineOf(pipeline).getSteps();
+		String key = PipelinePlanner.stepKey(steps, step);
+		return (key != null) ? steps.get(key).getOptions() : Map.of();
+	}
+
+	private Pipeline pipelineOf(String name) {
+		Pipeline properties = this.pipelines.get(name);
 		if (properties == null) {
-			String normalized = PipelinePlanner.normalize(pipeline);
+			String normalized = PipelinePlanner.normalize(name);
 			properties = this.pipelines.entrySet()
 				.stream()
 				.filter((entry) -> PipelinePlanner.normalize(entry.getKey()).equals(normalized))
@@ -61,7 +78,7 @@ public class PaipaProperties {
 				.findFirst()
 				.orElseGet(Pipeline::new);
 		}
-		return properties.getStallTimeout();
+		return properties;
 	}
 
 	/**
