@@ -46,6 +46,15 @@ public class PaipaProperties {
 	}
 
 	/**
+	 * The live pipeline page.
+	 */
+	private final Ui ui = new Ui();
+
+	public Ui getUi() {
+		return this.ui;
+	}
+
+	/**
 	 * Returns a pipeline's stall timeout, matching its name ignoring case, '-' and '_'.
 	 * @param pipeline the pipeline's name
 	 * @return its stall timeout, the default when it is not configured
@@ -942,6 +951,41 @@ public class PaipaProperties {
 
 		boolean isSet() {
 			return this.maxAttempts != null || this.backoff != null || this.multiplier != null;
+		}
+
+	}
+
+	/**
+	 * The live pipeline page: every pipeline's steps, queues and figures, read from the
+	 * 'paipa' endpoint.
+	 */
+	public static class Ui {
+
+		/**
+		 * Whether to serve the live pipeline page (needs a servlet web application and
+		 * the actuator).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Path of the live pipeline page.
+		 */
+		private String path = "/paipa";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
 		}
 
 	}
