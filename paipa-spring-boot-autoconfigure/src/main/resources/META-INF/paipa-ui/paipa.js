@@ -36,6 +36,9 @@
   }
 
   function seconds(s) {
+    if (s < 1) {
+      return Math.round(s * 1000) + ' ms';
+    }
     return s < 120 ? Math.round(s) + ' s' : Math.round(s / 60) + ' min';
   }
 
@@ -325,16 +328,19 @@
       peak = Math.max(peak, r);
     }
     var scale = Math.max(peak, 1);
+    // the last five minutes, or what the page has seen of them (at least one)
+    var span = sv.samples.length ? Math.min(WINDOW_MS, Math.max(60000, now - sv.samples[0].t)) : WINDOW_MS;
     rates.forEach(function (p) {
-      var x = 300 - (now - p[0]) * 300 / WINDOW_MS;
+      var x = 300 - (now - p[0]) * 300 / span;
       points.push(x.toFixed(1) + ',' + (38 - p[1] * 36 / scale).toFixed(1));
     });
     sv.line.setAttribute('points', points.join(' '));
     sv.chart.dataset.peak = peak;
     sv.chart.dataset.points = points.length;
-    var text = 'peak ' + rate(peak) + ' processed/s in the last 5 min';
-    sv.chart.setAttribute('aria-label', sv.button.textContent + ': items processed per second over the last 5 minutes, '
-      + text);
+    var minutes = Math.round(span / 60000);
+    var text = 'processed/s, last ' + minutes + ' min: peak ' + rate(peak);
+    sv.chart.setAttribute('aria-label', sv.button.textContent + ': items processed per second over the last '
+      + minutes + ' min, peak ' + rate(peak));
     setText(sv.peak, text);
   }
 
