@@ -111,9 +111,12 @@
         delete views[name];
       }
     });
-    names.forEach(function (name) {
+    names.forEach(function (name, index) {
       var view = views[name] || (views[name] = pipelineView(name));
-      main.appendChild(view.section); // keeps the endpoint's order
+      if (main.children[index] !== view.section) {
+        // in the endpoint's order; moved only when out of place, so that focus stays
+        main.insertBefore(view.section, main.children[index] || null);
+      }
       update(view, all[name], now, true);
     });
     if (!names.length) {

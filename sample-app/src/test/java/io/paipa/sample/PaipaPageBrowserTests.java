@@ -154,6 +154,10 @@ class PaipaPageBrowserTests {
 			WebElement details = orders().findElement(By.className("details"));
 			await().atMost(WAIT).until(details::isDisplayed);
 			assertThat(name.getDomAttribute("aria-expanded")).isEqualTo("true");
+			// the page's refreshes leave the keyboard's focus where it was
+			await().during(Duration.ofSeconds(3))
+				.atMost(WAIT)
+				.until(() -> name.equals(browser.switchTo().activeElement()));
 			assertThat(detail("kind")).isEqualTo("one-to-one");
 			assertThat(detail("takes")).isEqualTo("Order");
 			assertThat(detail("emits")).isEqualTo("EnrichedOrder");
