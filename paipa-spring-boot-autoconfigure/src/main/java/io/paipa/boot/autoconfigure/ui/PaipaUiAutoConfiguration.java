@@ -1,5 +1,8 @@
 package io.paipa.boot.autoconfigure.ui;
 
+import org.jspecify.annotations.Nullable;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
@@ -10,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
@@ -33,7 +37,20 @@ import io.paipa.boot.autoconfigure.endpoint.PaipaEndpointAutoConfiguration;
 @ConditionalOnClass({ PathMappedEndpoints.class, RouterFunction.class })
 @ConditionalOnBean(name = PaipaAutoConfiguration.ASSEMBLER_BEAN_NAME)
 @ConditionalOnBooleanProperty("paipa.ui.enabled")
+@ImportRuntimeHints(PaipaUiAutoConfiguration.PageHints.class)
 public final class PaipaUiAutoConfiguration {
+
+	/**
+	 * What a native image needs to serve the page: its files as resources.
+	 */
+	static final class PageHints implements RuntimeHintsRegistrar {
+
+		@Override
+		public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
+			hints.resources().registerPattern(PaipaUiRoutes.LOCATION + "*");
+		}
+
+	}
 
 	@Bean
 	@ConditionalOnMissingBean(name = "paipaUiRouterFunction")

@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -227,6 +229,16 @@ class PaipaUiAutoConfigurationTests {
 				assertThat(get(context, "/paipa/").getStatus()).isEqualTo(404);
 				assertThat(get(context, "/mine").getStatus()).isEqualTo(200);
 			});
+	}
+
+	@Test
+	void thePagesFilesAreRegisteredAsResourcesForANativeImage() {
+		RuntimeHints hints = new RuntimeHints();
+		new PaipaUiAutoConfiguration.PageHints().registerHints(hints, getClass().getClassLoader());
+		for (String file : List.of("index.html", "paipa.css", "paipa.js")) {
+			assertThat(RuntimeHintsPredicates.resource().forResource(PaipaUiRoutes.LOCATION + file)).as(file)
+				.accepts(hints);
+		}
 	}
 
 	/** Routes a GET request through the context's router function, as Spring MVC does. */
