@@ -8,9 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,13 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -44,8 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * steps and their queues, the figures and charts moving under load, a step's details, a
  * rescale of {@code enrich} through the page after the login it asks for, and a rescale
  * the endpoint refuses; at 1280×800 and on a phone-sized window. Screenshots go to
- * {@code target/}. Without Debian's {@code chromium} and {@code chromium-driver} the
- * tests are skipped, saying so.
+ * {@code target/}. Without a browser ({@link Chromium}) the tests are skipped, saying so.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:paipa-page;DB_CLOSE_DELAY=-1",
@@ -53,18 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
 				"paipa.max-workers-per-step=9" })
 @DirtiesContext
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-@EnabledIf(value = "browserInstalled", disabledReason = PaipaPageBrowserTests.NO_BROWSER)
+@EnabledIf(value = "io.paipa.sample.Chromium#installed", disabledReason = Chromium.MISSING)
 class PaipaPageBrowserTests {
-
-	/** Debian's chromium, or the browser CHROME_BIN names. */
-	private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROME_BIN", "/usr/bin/chromium"));
-
-	/** Debian's chromium-driver, or the driver CHROMEDRIVER names. */
-	private static final Path CHROMEDRIVER = Path
-		.of(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
-
-	static final String NO_BROWSER = "the browser test needs Debian's chromium and chromium-driver: "
-			+ "apt-get install chromium chromium-driver, or name a browser and its driver in CHROME_BIN and CHROMEDRIVER";
 
 	private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -79,30 +61,9 @@ class PaipaPageBrowserTests {
 	@LocalServerPort
 	private int port;
 
-	/**
-	 * Whether the browser and its driver are there; without them every test is skipped
-	 * with {@link #NO_BROWSER} (reported as skipped, before the application starts).
-	 */
-	static boolean browserInstalled() {
-		boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-		if (!installed) {
-			System.out.println("PaipaPageBrowserTests skipped: " + NO_BROWSER + " (looked for " + CHROMIUM + " and "
-					+ CHROMEDRIVER + ")");
-		}
-		return installed;
-	}
-
 	@BeforeAll
 	static void startBrowser() {
-		ChromeOptions options = new ChromeOptions();
-		options.setBinary(CHROMIUM.toFile());
-		options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-				"--window-size=1280,800");
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-			.usingAnyFreePort()
-			.build();
-		browser = new ChromeDriver(service, options);
-		browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+		browser = Chromium.start();
 	}
 
 	@AfterAll
@@ -114,7 +75,7 @@ class PaipaPageBrowserTests {
 
 	@Test
 	void showsTheOrdersPipelineMovingUnderLoadAndRescalesEnrichAfterALogin() throws Exception {
-		window(1280, 800);
+		Chromium.window(browser, 1280, 800);
 		browser.get("http://localhost:" + this.port + "/paipa");
 		await().atMost(WAIT).until(() -> steps().size() == 4);
 
@@ -187,7 +148,7 @@ class PaipaPageBrowserTests {
 			await().atMost(WAIT)
 				.untilAsserted(() -> assertThat(number(chart("enrich"), "data-points")).isGreaterThan(10));
 			browser.executeScript("window.scrollTo(0, 0)");
-			screenshot("paipa-page.png");
+			Chromium.screenshot(browser, "paipa-page.png");
 
 			// the endpoint's refusal, shown as it came
 			WebElement plus = step("enrich").findElement(By.cssSelector("button.plus"));
@@ -206,7 +167,7 @@ class PaipaPageBrowserTests {
 
 	@Test
 	void everyStepFitsAPhoneSizedWindow() throws Exception {
-		window(390, 844);
+		Chromium.window(browser, 390, 844);
 		browser.get("http://localhost:" + this.port + "/paipa/");
 		await().atMost(WAIT).until(() -> steps().size() == 4);
 
@@ -223,7 +184,7 @@ class PaipaPageBrowserTests {
 			assertThat(rect.getX() + rect.getWidth()).as("right of %s", name).isLessThanOrEqualTo((int) width);
 		}
 		browser.executeScript("window.scrollTo(0, 0)");
-		screenshot("paipa-page-phone.png");
+		Chromium.screenshot(browser, "paipa-page-phone.png");
 	}
 
 	/** Every step of orders lies within the window, without scrolling. */
@@ -238,30 +199,12 @@ class PaipaPageBrowserTests {
 		}
 	}
 
-	/** Sizes the window so that the page gets {@code width} × {@code height} pixels. */
-	private static void window(int width, int height) {
-		browser.manage().window().setSize(new Dimension(width, height));
-		long innerWidth = (Long) browser.executeScript("return window.innerWidth");
-		long innerHeight = (Long) browser.executeScript("return window.innerHeight");
-		browser.manage()
-			.window()
-			.setSize(new Dimension((int) (2 * width - innerWidth), (int) (2 * height - innerHeight)));
-		assertThat((Long) browser.executeScript("return window.innerWidth")).isEqualTo(width);
-		assertThat((Long) browser.executeScript("return window.innerHeight")).isEqualTo(height);
-	}
-
 	private static void signIn(WebElement login, String user, String password) {
 		WebElement userField = login.findElement(By.name("user"));
 		userField.clear();
 		userField.sendKeys(user);
 		login.findElement(By.name("password")).sendKeys(password);
 		login.findElement(By.cssSelector("button[type=submit]")).click();
-	}
-
-	private static void screenshot(String name) throws IOException {
-		Path target = Path.of("target", name);
-		Files.createDirectories(target.getParent());
-		Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), target, StandardCopyOption.REPLACE_EXISTING);
 	}
 
 	private static WebElement orders() {
@@ -303,7 +246,7 @@ class PaipaPageBrowserTests {
 	}
 
 	/**
-	 * Posts orders, 200 a request, until closed: what the service does not take is let
+	 * Posts orders, 200 a request, until stopped: what the service does not take is let
 	 * go.
 	 */
 	private final class Load {
