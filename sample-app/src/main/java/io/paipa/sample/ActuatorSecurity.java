@@ -1,5 +1,6 @@
 package io.paipa.sample;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
@@ -11,8 +12,9 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * Who may do what over HTTP: writes to actuator endpoints (rescaling through
- * {@code POST /actuator/paipa/...}) need a user with role {@code ACTUATOR}, over HTTP
- * basic; everything else (the orders API, health, meters, the endpoint's reads) stays
+ * {@code POST /actuator/paipa/...}, also from the live pipeline page) need a user with
+ * role {@code ACTUATOR}, over HTTP basic; everything else (the orders API, health,
+ * meters, the endpoint's reads, the live pipeline page at {@code paipa.ui.path}) stays
  * open. The user is {@code spring.security.user.*} (application.yml: {@code ops}, with
  * the password from {@code SAMPLE_OPS_PASSWORD}, {@code ops} locally).
  */
@@ -21,11 +23,15 @@ import org.springframework.security.web.SecurityFilterChain;
 class ActuatorSecurity {
 
 	@Bean
-	SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
+	SecurityFilterChain securityFilterChain(HttpSecurity http, @Value("${paipa.ui.path:/paipa}") String page)
+			throws Exception {
 		http.authorizeHttpRequests((requests) -> requests
 			// reading actuator endpoints stays open; writing to them (rescaling) needs
 			// the role
 			.requestMatchers(HttpMethod.GET, "/actuator/**")
+			.permitAll()
+			// the live pipeline page only reads; its rescaling goes through the endpoint
+			.requestMatchers(HttpMethod.GET, page, page + "/**")
 			.permitAll()
 			.requestMatchers(EndpointRequest.toAnyEndpoint())
 			.hasRole("ACTUATOR")

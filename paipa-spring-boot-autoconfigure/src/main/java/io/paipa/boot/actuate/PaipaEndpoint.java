@@ -1,9 +1,13 @@
 package io.paipa.boot.actuate;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -16,6 +20,7 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineSnapshot;
+import io.paipa.core.PipelineState;
 import io.paipa.core.StepSnapshot;
 
 /**
@@ -31,6 +36,13 @@ import io.paipa.core.StepSnapshot;
  * "message": "..."}}.
  *
  * <p>
+ * A step is shown as stalled while the pipeline runs and one of its workers has been busy
+ * on one item longer than the pipeline's stall timeout (as the health contributor judges
+ * it). A step's options are shown as configured, with the values of options whose names
+ * look secret (containing {@code password}, {@code secret}, {@code key}, {@code token} or
+ * {@code credential}) replaced by {@code ******}.
+ *
+ * <p>
  * Its access is read-only by default: rescaling needs
  * {@code management.endpoint.paipa.access=unrestricted} (and, where the endpoint is
  * reachable by others, an application that protects writes to it).
@@ -44,9 +56,23 @@ public class PaipaEndpoint {
 	 */
 	public static final int DEFAULT_MAX_WORKERS_PER_STEP = 1024;
 
+	/**
+	 * How long a worker may be busy on one item before its step is shown as stalled,
+	 * unless a stall timeout is given per pipeline.
+	 */
+	public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(1);
+
+	private static final String MASK = "******";
+
+	private static final List<String> SECRET_WORDS = List.of("password", "secret", "key", "token", "credential");
+
 	private final Supplier<Map<String, Pipeline<?>>> pipelines;
 
 	private final int maxWorkersPerStep;
+
+	private final Function<String, Duration> stallTimeouts;
+
+	private final BiFunction<String, String, Map<String, String>> options;
 
 	/**
 	 * Creates the endpoint, allowing {@value #DEFAULT_MAX_WORKERS_PER_STEP} workers per
@@ -63,8 +89,22 @@ public class PaipaEndpoint {
 	 * @param maxWorkersPerStep the most workers a step can be given
 	 */
 	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines, int maxWorkersPerStep) {
+		this(pipelines, maxWorkersPerStep, (pipeline) -> DEFAULT_STALL_TIMEOUT, (pipeline, step) -> Map.of());
+	}
+
+	/**
+	 * Creates the endpoint.
+	 * @param pipelines supplies the pipelines by name
+	 * @param maxWorkersPerStep the most workers a step can be given
+	 * @param stallTimeouts a pipeline's stall timeout by the pipeline's name
+	 * @param options a step's configured options by the pipeline's and the step's name
+	 */
+	public PaipaEndpoint(Supplier<Map<String, Pipeline<?>>> pipelines, int maxWorkersPerStep,
+			Function<String, Duration> stallTimeouts, BiFunction<String, String, Map<String, String>> options) {
 		this.pipelines = pipelines;
 		this.maxWorkersPerStep = maxWorkersPerStep;
+		this.stallTimeouts = stallTimeouts;
+		this.options = options;
 	}
 
 	/**
@@ -142,7 +182,7 @@ public class PaipaEndpoint {
 				WebEndpointResponse.STATUS_BAD_REQUEST);
 	}
 
-	static PipelineDescriptor describe(PipelineSnapshot snapshot) {
+	PipelineDescriptor describe(PipelineSnapshot snapshot) {
 		String bottleneck = null;
 		double highest = -1;
 		for (StepSnapshot step : snapshot.steps()) {
@@ -152,6 +192,8 @@ public class PaipaEndpoint {
 				bottleneck = step.name();
 			}
 		}
+		boolean running = snapshot.state() == PipelineState.RUNNING || snapshot.state() == PipelineState.DRAINING;
+		long stallNanos = this.stallTimeouts.apply(snapshot.name()).toNanos();
 		List<StepDescriptor> steps = new ArrayList<>();
 		for (StepSnapshot step : snapshot.steps()) {
 			steps.add(new StepDescriptor(step.name(), step.kind().name(), step.inputType(), step.outputType(),
@@ -159,14 +201,28 @@ public class PaipaEndpoint {
 					new Queue(step.queueDepth(), step.queueCapacity()),
 					new Counts(step.stats().in(), step.stats().processed(), step.stats().dropped(),
 							step.stats().retried(), step.stats().failed(), step.stats().deadLettered(),
-							step.stats().abandoned()),
+							step.stats().abandoned(), step.stats().emitted()),
 					step.stats().restarts(), Math.round(step.utilization() * 1000) / 1000.0,
 					step.name().equals(bottleneck),
-					step.inOutage() ? new Outage(step.outageSince().toString(), step.outageError()) : null));
+					step.inOutage() ? new Outage(step.outageSince().toString(), step.outageError()) : null,
+					step.stats().handlerNanos() / 1e9, step.longestBusyNanos() / 1e9,
+					running && step.longestBusyNanos() > stallNanos,
+					masked(this.options.apply(snapshot.name(), step.name()))));
 		}
 		return new PipelineDescriptor(snapshot.name(), snapshot.state().name(), snapshot.in(), snapshot.completed(),
 				snapshot.dropped(), snapshot.deadLettered(), snapshot.abandoned(), bottleneck, steps,
 				snapshot.lastError());
+	}
+
+	private static Map<String, String> masked(Map<String, String> options) {
+		Map<String, String> shown = new LinkedHashMap<>();
+		options.forEach((name, value) -> shown.put(name, looksSecret(name) ? MASK : value));
+		return shown;
+	}
+
+	private static boolean looksSecret(String name) {
+		String lower = name.toLowerCase(Locale.ROOT);
+		return SECRET_WORDS.stream().anyMatch(lower::contains);
 	}
 
 	/**
@@ -203,9 +259,17 @@ public class PaipaEndpoint {
 	 * @param utilization busy share of worker time, 0 to 1
 	 * @param bottleneck whether it is the pipeline's bottleneck
 	 * @param outage the step's outage, or {@code null} when it is in none
+	 * @param handlerSeconds time spent in the handler over every run, summed over the
+	 * workers (stream steps record none)
+	 * @param longestBusySeconds how long the busiest worker has been on its current item,
+	 * 0 when none is busy
+	 * @param stalled whether the pipeline runs and a worker has been busy on one item
+	 * longer than the pipeline's stall timeout
+	 * @param options the step's options as configured, secret-looking values masked
 	 */
 	public record StepDescriptor(String name, String kind, String inputType, String outputType, Workers workers,
-			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck, @Nullable Outage outage) {
+			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck, @Nullable Outage outage,
+			double handlerSeconds, double longestBusySeconds, boolean stalled, Map<String, String> options) {
 
 	}
 
@@ -251,9 +315,10 @@ public class PaipaEndpoint {
 	 * @param failed items that failed
 	 * @param deadLettered items dead-lettered
 	 * @param abandoned items abandoned
+	 * @param emitted outputs passed on
 	 */
 	public record Counts(long in, long processed, long dropped, long retried, long failed, long deadLettered,
-			long abandoned) {
+			long abandoned, long emitted) {
 
 	}
 

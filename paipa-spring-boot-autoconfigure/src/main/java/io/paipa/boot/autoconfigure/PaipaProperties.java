@@ -75,14 +75,40 @@ public class PaipaProperties {
 	}
 
 	/**
+	 * The live pipeline page.
+	 */
+	private final Ui ui = new Ui();
+
+	public Ui getUi() {
+		return this.ui;
+	}
+
+	/**
 	 * Returns a pipeline's stall timeout, matching its name ignoring case, '-' and '_'.
 	 * @param pipeline the pipeline's name
 	 * @return its stall timeout, the default when it is not configured
 	 */
 	public Duration stallTimeoutOf(String pipeline) {
-		Pipeline properties = this.pipelines.get(pipeline);
+		return pipelineOf(pipeline).getStallTimeout();
+	}
+
+	/**
+	 * Returns a step's configured options, matching the pipeline's and the step's names
+	 * ignoring case, '-' and '_'.
+	 * @param pipeline the pipeline's name
+	 * @param step the step's name
+	 * @return its options, empty when none are configured
+	 */
+	public Map<String, String> optionsOf(String pipeline, String step) {
+		Map<String, Step> steps = pipelineOf(pipeline).getSteps();
+		String key = PipelinePlanner.stepKey(steps, step);
+		return (key != null) ? steps.get(key).getOptions() : Map.of();
+	}
+
+	private Pipeline pipelineOf(String name) {
+		Pipeline properties = this.pipelines.get(name);
 		if (properties == null) {
-			String normalized = PipelinePlanner.normalize(pipeline);
+			String normalized = PipelinePlanner.normalize(name);
 			properties = this.pipelines.entrySet()
 				.stream()
 				.filter((entry) -> PipelinePlanner.normalize(entry.getKey()).equals(normalized))
@@ -90,7 +116,7 @@ public class PaipaProperties {
 				.findFirst()
 				.orElseGet(Pipeline::new);
 		}
-		return properties.getStallTimeout();
+		return properties;
 	}
 
 	/**
@@ -954,6 +980,41 @@ public class PaipaProperties {
 
 		boolean isSet() {
 			return this.maxAttempts != null || this.backoff != null || this.multiplier != null;
+		}
+
+	}
+
+	/**
+	 * The live pipeline page: every pipeline's steps, queues and figures, read from the
+	 * 'paipa' endpoint.
+	 */
+	public static class Ui {
+
+		/**
+		 * Whether to serve the live pipeline page (needs a servlet web application and
+		 * the actuator).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Path of the live pipeline page.
+		 */
+		private String path = "/paipa";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
 		}
 
 	}

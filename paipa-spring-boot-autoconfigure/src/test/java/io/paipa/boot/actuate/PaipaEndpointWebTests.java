@@ -58,6 +58,8 @@ import static org.awaitility.Awaitility.await;
 		properties = { "paipa.pipelines.orders.definition=parse|enrich|store",
 				"paipa.pipelines.orders.progress-interval=0s", "paipa.pipelines.orders.steps.enrich.workers=2",
 				"paipa.pipelines.orders.steps.enrich.queue-capacity=8",
+				"paipa.pipelines.orders.steps.enrich.options.latency=5ms",
+				"paipa.pipelines.orders.steps.enrich.options.api-key=not-for-everyone",
 				"management.endpoints.web.exposure.include=health,paipa,prometheus,metrics",
 				"management.endpoint.health.show-details=always",
 				// read-only by default: rescaling has to be allowed
@@ -149,7 +151,14 @@ class PaipaEndpointWebTests {
 				.isEqualTo(counts.get("processed").asLong() + counts.get("dropped").asLong()
 						+ counts.get("deadLettered").asLong() + counts.get("abandoned").asLong());
 			assertThat(counts.get("in").asLong()).as("items through %s", expected.name()).isGreaterThanOrEqualTo(30);
+			assertThat(counts.get("emitted").asLong()).isEqualTo(expected.stats().emitted());
+			assertThat(step.get("handlerSeconds").asDouble()).isEqualTo(expected.stats().handlerNanos() / 1e9);
+			assertThat(step.get("stalled").asBoolean()).isFalse();
 		}
+		// as configured, a secret-looking value masked
+		assertThat(steps.get(1).get("options").get("latency").asString()).isEqualTo("5ms");
+		assertThat(steps.get(1).get("options").get("api-key").asString()).isEqualTo("******");
+		assertThat(steps.get(0).get("options").isEmpty()).isTrue();
 	}
 
 	@Test

@@ -213,6 +213,20 @@ class ConfigurationMetadataTests {
 		assertThat(wrong).isEmpty();
 	}
 
+	@Test
+	void thePagesPropertiesHaveTheirFieldsJavadocAndInitialValues() throws IOException {
+		Map<String, String> javadoc = javadocByField(Files.readString(SOURCE));
+		PaipaProperties.Ui ui = new PaipaProperties().getUi();
+		assertThat(properties.get("paipa.ui.enabled")).containsEntry("type", "java.lang.Boolean")
+			.containsEntry("description", javadoc.get("Ui.enabled"))
+			.containsEntry("defaultValue", ui.isEnabled());
+		assertThat(properties.get("paipa.ui.path")).containsEntry("type", "java.lang.String")
+			.containsEntry("description", javadoc.get("Ui.path"))
+			.containsEntry("defaultValue", ui.getPath());
+		assertThat(javadoc.get("Ui.enabled")).startsWith("Whether");
+		assertThat(groups).contains("paipa.ui");
+	}
+
 	private static void checkDefaults(String prefix, Map<String, Field> keys, Object root, List<String> wrong)
 			throws Exception {
 		for (Map.Entry<String, Field> entry : keys.entrySet()) {

@@ -50,7 +50,8 @@ public final class PaipaEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	static PaipaEndpoint paipaEndpoint(ListableBeanFactory beanFactory, PaipaProperties properties) {
-		return new PaipaEndpoint(new PaipaPipelines(beanFactory), properties.getMaxWorkersPerStep());
+		return new PaipaEndpoint(new PaipaPipelines(beanFactory), properties.getMaxWorkersPerStep(),
+				properties::stallTimeoutOf, properties::optionsOf);
 	}
 
 }

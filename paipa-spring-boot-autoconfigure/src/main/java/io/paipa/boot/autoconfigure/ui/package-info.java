@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the live pipeline page.
+ */
+@NullMarked
+package io.paipa.boot.autoconfigure.ui;
+
+import org.jspecify.annotations.NullMarked;
