@@ -200,10 +200,11 @@ final class StepRuntime {
 	}
 
 	void opened(Worker worker) {
+		// told before it counts as opened: start() returns after every listener heard of it
+		this.execution.listeners.workerStarted(name(), worker.name);
 		if (worker.initial) {
 			this.execution.termination.workerOpened();
 		}
-		this.execution.listeners.workerStarted(name(), worker.name);
 	}
 
 	void openFailed(Worker worker, Throwable error) {
