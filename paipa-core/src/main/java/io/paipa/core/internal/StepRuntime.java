@@ -200,7 +200,8 @@ final class StepRuntime {
 	}
 
 	void opened(Worker worker) {
-		// told before it counts as opened: start() returns after every listener heard of it
+		// told before it counts as opened: start() returns after every listener heard of
+		// it
 		this.execution.listeners.workerStarted(name(), worker.name);
 		if (worker.initial) {
 			this.execution.termination.workerOpened();

@@ -862,4 +862,77 @@ class ItemProcessorTests {
 
 	}
 
+	// ---- the item's context around the handler call
+
+	/** Records each scope it opens and how it ends. */
+	private final io.paipa.core.ContextPropagation propagation = new io.paipa.core.ContextPropagation() {
+		@Override
+		public Object capture() {
+			return null;
+		}
+
+		@Override
+		public Scope open(String pipeline, String step, Object context) {
+			ItemProcessorTests.this.log.add("open:" + pipeline + "/" + step + "/" + context);
+			return new Scope() {
+				@Override
+				public void failed(Throwable error) {
+					ItemProcessorTests.this.log.add("failed:" + error.getMessage());
+				}
+
+				@Override
+				public void close() {
+					ItemProcessorTests.this.log.add("close");
+				}
+			};
+		}
+	};
+
+	/** The log without what the environment was told. */
+	private List<String> callsAndScopes() {
+		return this.log.stream().filter((line) -> !line.startsWith("emit:") && !line.startsWith("dead:")).toList();
+	}
+
+	private static Tracked withContext(Object item, Object context) {
+		return new Tracked(item, new Tracker.Input(null, "p", context));
+	}
+
+	@Test
+	void theHandlerRunsInsideItsItemsContext() {
+		ItemProcessor processor = processor(handler((item) -> false));
+		processor.propagation(this.propagation);
+		processor.process(withContext("a", "trace-1"));
+		assertThat(callsAndScopes()).containsExactly("open:p/s/trace-1", "try:a", "close");
+	}
+
+	@Test
+	void anItemWithoutAContextIsObservedOnlyWhenSampled() {
+		ItemProcessor processor = processor(handler((item) -> false));
+		processor.propagation(this.propagation);
+		processor.process("a");
+		processor.sampled = true;
+		processor.process("b");
+		processor.process(new Tracked("c", new Tracker.Input(() -> {
+		}, "p")));
+		assertThat(callsAndScopes()).containsExactly("try:a", "open:p/s/null", "try:b", "close", "open:p/s/null",
+				"try:c", "close");
+	}
+
+	@Test
+	void aFailedCallTellsItsScopeBeforeClosingIt() {
+		ItemProcessor processor = processor(handler((item) -> true));
+		processor.propagation(this.propagation);
+		processor.process(withContext("a", "trace-1"));
+		assertThat(callsAndScopes()).containsExactly("open:p/s/trace-1", "try:a", "failed:bad a #1", "close");
+		assertThat(this.env.deadLetters).hasSize(1);
+	}
+
+	@Test
+	void withoutPropagationNothingIsOpened() {
+		ItemProcessor processor = processor(handler((item) -> false));
+		processor.sampled = true;
+		processor.process(withContext("a", "trace-1"));
+		assertThat(callsAndScopes()).containsExactly("try:a");
+	}
+
 }

@@ -103,6 +103,9 @@ class LedgerTests {
 		ledger.stopped(0, "b", ledger.stopCause(0, null), 1);
 		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("b");
 		assertThat(runs.counters(0).deadLettered.sum()).isEqualTo(1);
+		// nor one carried for its context alone: no source waits for it
+		ledger.stopped(0, new Tracked("c", new Tracker.Input(null, "test", "trace-1")), ledger.stopCause(0, null), 1);
+		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("b", "c");
 	}
 
 	@Test

@@ -219,4 +219,40 @@ class TrackerTests {
 		assertThat(Thread.currentThread().isInterrupted()).isFalse();
 	}
 
+	// ---- contexts
+
+	@Test
+	void anInputHoldsTheContextCapturedWithIt() {
+		Tracker.Input traced = new Tracker.Input(null, "test", "trace-1");
+		assertThat(traced.context()).isEqualTo("trace-1");
+		assertThat(Tracker.contextOf(traced.wrap("a"))).isEqualTo("trace-1");
+		assertThat(Tracker.contextOf("a")).as("a bare item").isNull();
+		assertThat(input(new AtomicInteger()).context()).isNull();
+	}
+
+	@Test
+	void aGroupsContextIsItsFirstMembersEvenDeepDown() {
+		Tracker first = new Tracker.Input(null, "test", "first");
+		Tracker second = new Tracker.Input(null, "test", "second");
+		assertThat(new Tracker.Group(new Tracker[] { first, second }).context()).isEqualTo("first");
+		assertThat(new Tracker.Group(new Tracker[] { null, second, first }, true).context())
+			.as("an element without tracker is skipped")
+			.isEqualTo("second");
+		Tracker inner = new Tracker.Group(new Tracker[] { null, second });
+		assertThat(new Tracker.Group(new Tracker[] { inner, first }).context()).isEqualTo("second");
+		assertThat(new Tracker.Group(new Tracker[] { null, null }, true).context()).isNull();
+	}
+
+	@Test
+	void anItemTrackedForItsContextAloneSettlesWithoutCallbackAndHasNoOrigin() {
+		Tracker.Input traced = new Tracker.Input(null, "test", "trace-1");
+		assertThat(traced.origins()).isEmpty();
+		AtomicInteger calls = new AtomicInteger();
+		Tracker.Input withCallback = input(calls);
+		assertThat(new Tracker.Group(new Tracker[] { traced, withCallback }).origins()).hasSize(1);
+		traced.release();
+		withCallback.release();
+		assertThat(calls).hasValue(1);
+	}
+
 }
