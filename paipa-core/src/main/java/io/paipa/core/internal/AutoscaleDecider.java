@@ -41,13 +41,15 @@ import io.paipa.core.StepSnapshot;
  * spare (not busy) give theirs, the one with most to spare first.</li>
  * <li><b>Shrink idle steps:</b> a step whose utilization stayed below {@value #IDLE} with
  * an empty queue for {@value #IDLE_TICKS} intervals in a row, and that has not grown for
- * {@value #SHRINK_COOLDOWN_TICKS} intervals, keeps the workers that its load needs at a
- * utilization of {@value #TARGET}, and at least its min.</li>
+ * {@value #SHRINK_COOLDOWN_TICKS} intervals, keeps the workers that its load needed at
+ * the busiest of the last {@value #LOAD_WINDOW_TICKS} intervals, at a utilization of
+ * {@value #TARGET}, and at least its min.</li>
  * </ol>
- * The gap between {@value #IDLE} and {@value #BUSY}, the intervals an idle step waits and
- * the back-off after a failed trial are what keep the counts from oscillating: at a
- * steady load, once sized, nothing changes except a failed trial repeated at growing
- * intervals.
+ * The gap between {@value #IDLE} and {@value #BUSY}, the intervals an idle step waits,
+ * the load it remembers and the back-off after a failed trial are what keep the counts
+ * from oscillating: at a steady load, once sized, nothing changes except a failed trial
+ * repeated at growing intervals. A move must add at least a tenth of a step's workers, so
+ * that the budget is not shuffled one worker at a time.
  */
 final class AutoscaleDecider {
 
