@@ -28,9 +28,13 @@ import io.paipa.core.StepSnapshot;
  * step's throughput rose by at least {@value #MIN_GAIN} of what as many more workers
  * would add if they scaled linearly, or when the step stopped being the bottleneck (its
  * queue ran empty, or the next step's queue filled), as long as the pipeline's output did
- * not fall. Otherwise the move is undone (a CPU-bound step past the core count, or a step
- * that waits on a saturated database) and the step is not grown past its old count again
- * for {@value #CEILING_TICKS} intervals, twice as long after each further failure.</li>
+ * not fall. Otherwise, measured over {@value #UNDO_TICKS} intervals so that one noisy
+ * interval (a busy machine) does not decide, the move is undone (a CPU-bound step past
+ * the core count, or a step that waits on a saturated database) and the step is not grown
+ * past its old count again for {@value #CEILING_TICKS} intervals, twice as long after
+ * each further failure in a row, up to {@value #MAX_BACKOFF_DOUBLINGS} doublings: a short
+ * first back-off, so that a move undone by noise is tried again soon, and a long one once
+ * it keeps failing, so that a saturated step is left alone.</li>
  * <li><b>Bring steps back within their bounds</b> (after a pin was released).</li>
  * <li><b>Grow the bottleneck:</b> among the steps that are busy (utilization at least
  * {@value #BUSY}) while items wait in front of them (the queue at least half full, or
@@ -103,11 +107,14 @@ final class AutoscaleDecider {
 	/** Intervals after a step grew before it may shrink. */
 	static final int SHRINK_COOLDOWN_TICKS = 10;
 
-	/** Intervals a step is not grown past a count that did not help. */
-	static final int CEILING_TICKS = 60;
+	/** Intervals a step is not grown past a count that did not help, the first time. */
+	static final int CEILING_TICKS = 10;
 
 	/** Doublings of that back-off after failures in a row. */
-	static final int MAX_BACKOFF_DOUBLINGS = 4;
+	static final int MAX_BACKOFF_DOUBLINGS = 5;
+
+	/** Intervals a move is measured over before it is undone. */
+	static final int UNDO_TICKS = 3;
 
 	/** Items a step must handle after a move before it is judged. */
 	static final int TRIAL_MIN_ITEMS = 20;
@@ -334,8 +341,8 @@ final class AutoscaleDecider {
 			}
 			return true;
 		}
-		if (this.tick - trial.tick < 2 && this.tick - trial.tick < TRIAL_MAX_TICKS) {
-			// one interval may be noise: measure the move over two before undoing it
+		if (this.tick - trial.tick < UNDO_TICKS) {
+			// one interval may be noise: measure the move over more before undoing it
 			return false;
 		}
 		long backoff = (long) CEILING_TICKS << Math.min(this.failures[s], MAX_BACKOFF_DOUBLINGS);
