@@ -253,8 +253,10 @@ class AutoscaleTests {
 
 		pipeline.resumeAutoscale("io");
 
-		await().atMost(Duration.ofSeconds(30)).until(() -> workers(pipeline, "io") == 4);
-		assertThat(autoscale(pipeline, "io").lastDecision()).contains("back within its bounds, 2 to 4");
+		await().atMost(Duration.ofSeconds(30)).until(() -> autoscale(pipeline, "io").down() == 1);
+		assertThat(autoscale(pipeline, "io").lastDecision())
+			.contains("down 10 -> 4 workers: back within its bounds, 2 to 4");
+		assertThat(workers(pipeline, "io")).isEqualTo(4);
 	}
 
 	@Test

@@ -1,9 +1,7 @@
 package io.paipa.core.internal;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntPredicate;
@@ -11,6 +9,9 @@ import java.util.function.IntPredicate;
 import io.paipa.core.AutoscalePolicy;
 import io.paipa.core.PipelineSnapshot;
 import io.paipa.core.StepSnapshot;
+import io.paipa.core.internal.AutoscaleMeter.Measure;
+import io.paipa.core.internal.AutoscaleTrial.Outcome;
+import io.paipa.core.internal.AutoscaleTrial.Verdict;
 
 /**
  * What the autoscaling controller decides, from two snapshots of a run and the time
@@ -18,10 +19,11 @@ import io.paipa.core.StepSnapshot;
  * per interval, from one thread.
  *
  * <p>
- * Each call (a tick) measures every step over the interval: items handled per second, the
- * share of its worker time spent in the handler (utilization), how full its input queue
- * is and whether it is rising, and whether its output (the next step's queue) is full.
- * Then, in this order, and never more than one kind of move per tick:
+ * Each call (a tick) has the {@link AutoscaleMeter} measure every step over the interval:
+ * items handled per second, the share of its worker time spent in the handler
+ * (utilization), how full its input queue is and whether it is rising, and whether its
+ * output (the next step's queue) is full. Then, in this order, and never more than one
+ * kind of move per tick:
  * <ol>
  * <li><b>Judge the last move.</b> A step that was given workers is measured again after
  * an interval (or more, until it has handled enough items). The move is kept when the
@@ -46,8 +48,8 @@ import io.paipa.core.StepSnapshot;
  * <li><b>Shrink idle steps:</b> a step whose utilization stayed below {@value #IDLE} with
  * an empty queue for {@value #IDLE_TICKS} intervals in a row, and that has not grown for
  * {@value #SHRINK_COOLDOWN_TICKS} intervals, keeps the workers that its load needed at
- * the busiest of the last {@value #LOAD_WINDOW_TICKS} intervals, at a utilization of
- * {@value #TARGET}, and at least its min.</li>
+ * the busiest of the last {@value AutoscaleMeter#LOAD_WINDOW_TICKS} intervals, at a
+ * utilization of {@value #TARGET}, and at least its min.</li>
  * </ol>
  * The gap between {@value #IDLE} and {@value #BUSY}, the intervals an idle step waits,
  * the load it remembers and the back-off after a failed trial are what keep the counts
@@ -69,14 +71,8 @@ final class AutoscaleDecider {
 	/** Share of the queue from which items are taken to be waiting. */
 	static final double BACKLOG = 0.5;
 
-	/** Share of the queue from which a queue that grew is taken to be rising. */
-	static final double RISING = 0.25;
-
 	/** Share of the queue below which it is empty. */
 	static final double EMPTY = 0.1;
-
-	/** Share of the next step's queue from which a step's output is full. */
-	static final double OUTPUT_FULL = 0.9;
 
 	/** Share of the linear gain a move must bring to be kept. */
 	static final double MIN_GAIN = 0.3;
@@ -91,18 +87,8 @@ final class AutoscaleDecider {
 	/** Share of its workers a step must gain for a move to be worth trying. */
 	static final double MIN_MOVE = 0.1;
 
-	/** Intervals a throughput is measured over, while the worker counts stay. */
-	static final int WINDOW_TICKS = 3;
-
 	/** Intervals in a row a step must idle before it shrinks. */
 	static final int IDLE_TICKS = 3;
-
-	/**
-	 * Intervals over which a step's load is remembered: a step shrinks or gives workers
-	 * away only down to what the busiest of them needed, so that a short dip in the load
-	 * does not take workers that the load needs again a moment later.
-	 */
-	static final int LOAD_WINDOW_TICKS = 10;
 
 	/** Intervals after a step grew before it may shrink. */
 	static final int SHRINK_COOLDOWN_TICKS = 10;
@@ -129,44 +115,30 @@ final class AutoscaleDecider {
 
 	private final int maxThreads;
 
-	private final int last;
-
-	private PipelineSnapshot previous;
-
-	private long previousNanos;
-
-	/**
-	 * The last ticks' counts, newest last, for throughputs over more than one interval.
-	 */
-	private final ArrayDeque<Sample> samples = new ArrayDeque<>();
+	private final AutoscaleMeter meter;
 
 	private long tick;
-
-	private final int[] idleTicks;
-
-	/** Per step, its busy workers (utilization times workers) in the last intervals. */
-	private final double[][] busyWorkers;
 
 	private final long[] lastMove;
 
 	private final long[] lastUp;
 
+	/** Per step, a count it is not grown past until {@link #ceilingUntil}. */
 	private final int[] ceiling;
 
 	private final long[] ceilingUntil;
 
+	/** Per step, its failed moves in a row. */
 	private final int[] failures;
 
-	private Trial trial;
+	private AutoscaleTrial trial;
 
 	AutoscaleDecider(List<String> names, AutoscalePolicy.Bounds[] bounds, int maxThreads) {
 		int n = names.size();
 		this.names = names.toArray(new String[0]);
 		this.bounds = bounds.clone();
 		this.maxThreads = maxThreads;
-		this.last = n - 1;
-		this.idleTicks = new int[n];
-		this.busyWorkers = new double[n][LOAD_WINDOW_TICKS];
+		this.meter = new AutoscaleMeter(n);
 		this.lastMove = new long[n];
 		this.lastUp = new long[n];
 		this.ceiling = new int[n];
@@ -182,54 +154,7 @@ final class AutoscaleDecider {
 	 */
 	void reset(PipelineSnapshot baseline, long nanos) {
 		this.trial = null;
-		Arrays.fill(this.idleTicks, 0);
-		for (double[] busy : this.busyWorkers) {
-			Arrays.fill(busy, 0);
-		}
-		this.samples.clear();
-		baseline(baseline, nanos);
-	}
-
-	private void baseline(PipelineSnapshot snapshot, long nanos) {
-		this.previous = snapshot;
-		this.previousNanos = nanos;
-		int n = snapshot.steps().size();
-		long[] handled = new long[n];
-		int[] workers = new int[n];
-		for (int i = 0; i < n; i++) {
-			handled[i] = handled(snapshot.steps().get(i));
-			workers[i] = snapshot.steps().get(i).workersConfigured();
-		}
-		this.samples.addLast(new Sample(nanos, handled, workers));
-		while (this.samples.size() > WINDOW_TICKS + 1) {
-			this.samples.removeFirst();
-		}
-	}
-
-	/**
-	 * A step's throughput and the pipeline's output over the last intervals in which the
-	 * step's worker count stayed what it is now (at most {@value #WINDOW_TICKS}), so that
-	 * a move is compared with more than one noisy interval when there is more.
-	 */
-	private double[] settledRates(int step) {
-		Sample now = this.samples.getLast();
-		Sample from = null;
-		Iterator<Sample> older = this.samples.descendingIterator();
-		Sample later = older.next();
-		while (older.hasNext()) {
-			Sample sample = older.next();
-			if (later.workers[step] != now.workers[step]) {
-				break;
-			}
-			from = sample;
-			later = sample;
-		}
-		if (from == null) {
-			return new double[] { 0, 0 };
-		}
-		double seconds = (now.nanos - from.nanos) / 1e9;
-		return new double[] { (now.handled[step] - from.handled[step]) / seconds,
-				(now.handled[this.last] - from.handled[this.last]) / seconds };
+		this.meter.reset(baseline, nanos);
 	}
 
 	/**
@@ -240,21 +165,17 @@ final class AutoscaleDecider {
 	 * @return the changes to make, in order; empty for none
 	 */
 	List<AutoscaleDecision> decide(PipelineSnapshot now, long nanos, IntPredicate pinned) {
-		PipelineSnapshot before = this.previous;
-		if (before == null || nanos - this.previousNanos <= 0) {
-			baseline(now, nanos);
+		Measure[] measures = this.meter.measure(now, nanos);
+		if (measures == null) {
 			return List.of();
 		}
 		this.tick++;
-		Measure[] measures = measure(before, now, nanos - this.previousNanos);
-		baseline(now, nanos);
 		if (now.steps().stream().anyMatch(StepSnapshot::inOutage)) {
 			// what a step depends on is down: its figures say nothing about its size
 			this.trial = null;
-			Arrays.fill(this.idleTicks, 0);
+			this.meter.forgetIdling();
 			return List.of();
 		}
-		countIdle(measures);
 		List<AutoscaleDecision> decisions = new ArrayList<>();
 		if (this.trial != null) {
 			if (!this.trial.judgeable(measures, this.tick) || !judge(measures, nanos, pinned, decisions)) {
@@ -275,45 +196,8 @@ final class AutoscaleDecider {
 		return decisions;
 	}
 
-	private Measure[] measure(PipelineSnapshot before, PipelineSnapshot now, long nanos) {
-		double seconds = nanos / 1e9;
-		Measure[] measures = new Measure[now.steps().size()];
-		for (int i = 0; i < measures.length; i++) {
-			StepSnapshot step = now.steps().get(i);
-			StepSnapshot old = before.steps().get(i);
-			int workers = step.workersConfigured();
-			long handled = handled(step);
-			double rate = Math.max(0, handled - handled(old)) / seconds;
-			double busy = Math.max(0, step.stats().handlerNanos() - old.stats().handlerNanos())
-					/ ((double) nanos * Math.max(1, workers));
-			// the snapshot's own figure counts the items in hand too (long items), but
-			// over a window that may reach back before the last move
-			double utilization = Math.min(1.0, Math.max(busy, step.utilization()));
-			double fill = (step.queueCapacity() > 0) ? (double) step.queueDepth() / step.queueCapacity() : 0;
-			boolean rising = step.queueDepth() > old.queueDepth() && fill >= RISING;
-			StepSnapshot next = (i < this.last) ? now.steps().get(i + 1) : null;
-			boolean outputFull = next != null && next.queueCapacity() > 0
-					&& next.queueDepth() >= OUTPUT_FULL * next.queueCapacity();
-			measures[i] = new Measure(workers, handled, rate, utilization, fill, step.queueDepth(),
-					step.queueCapacity(), rising, outputFull, step.inputEnded());
-		}
-		return measures;
-	}
-
-	private static long handled(StepSnapshot step) {
-		return step.stats().processed() + step.stats().dropped() + step.stats().failed();
-	}
-
 	private boolean autoscaled(int step, IntPredicate pinned, Measure measure) {
-		return this.bounds[step] != null && !pinned.test(step) && !measure.inputEnded;
-	}
-
-	private void countIdle(Measure[] measures) {
-		for (int i = 0; i < measures.length; i++) {
-			Measure m = measures[i];
-			this.idleTicks[i] = (m.utilization < IDLE && m.fill < EMPTY) ? this.idleTicks[i] + 1 : 0;
-			this.busyWorkers[i][(int) (this.tick % LOAD_WINDOW_TICKS)] = m.utilization * m.workers;
-		}
+		return this.bounds[step] != null && !pinned.test(step) && !measure.inputEnded();
 	}
 
 	/**
@@ -321,44 +205,32 @@ final class AutoscaleDecider {
 	 * @return false to measure one more interval first
 	 */
 	private boolean judge(Measure[] measures, long nanos, IntPredicate pinned, List<AutoscaleDecision> decisions) {
-		Trial trial = this.trial;
-		int s = trial.step;
+		AutoscaleTrial trial = this.trial;
+		int s = trial.step();
 		Measure m = measures[s];
-		if (pinned.test(s) || m.workers != trial.to || m.inputEnded) {
+		if (pinned.test(s) || m.workers() != trial.to() || m.inputEnded()) {
 			// changed by hand, or done: nothing to judge
 			return true;
 		}
-		double seconds = (nanos - trial.nanos) / 1e9;
-		double rate = (m.handled - trial.handled) / seconds;
-		double output = (measures[this.last].handled - trial.output) / seconds;
-		double expected = trial.rate * (trial.to - trial.from) / trial.from;
-		boolean outputKept = output >= OUTPUT_KEPT * trial.outputRate;
-		boolean gained = rate - trial.rate >= MIN_GAIN * expected;
-		boolean noLongerBottleneck = m.fill < EMPTY || m.outputFull;
-		if (outputKept && (gained || noLongerBottleneck)) {
-			if (gained) {
-				this.failures[s] = 0;
+		Verdict verdict = trial.judge(measures, nanos, this.tick);
+		switch (verdict.outcome()) {
+			case GAINED -> this.failures[s] = 0;
+			case KEPT -> {
 			}
-			return true;
+			case UNDECIDED -> {
+				return false;
+			}
+			case FAILED -> {
+				long backoff = (long) CEILING_TICKS << Math.min(this.failures[s], MAX_BACKOFF_DOUBLINGS);
+				this.failures[s]++;
+				this.ceiling[s] = trial.from();
+				this.ceilingUntil[s] = this.tick + backoff;
+				this.lastMove[s] = this.tick;
+				decisions
+					.add(new AutoscaleDecision(s, this.names[s], m.workers(), trial.from(), "undoes the last move: "
+							+ verdict.why() + "; not above " + trial.from() + " for " + backoff + " intervals"));
+			}
 		}
-		if (this.tick - trial.tick < UNDO_TICKS) {
-			// one interval may be noise: measure the move over more before undoing it
-			return false;
-		}
-		long backoff = (long) CEILING_TICKS << Math.min(this.failures[s], MAX_BACKOFF_DOUBLINGS);
-		this.failures[s]++;
-		this.ceiling[s] = trial.from;
-		this.ceilingUntil[s] = this.tick + backoff;
-		this.lastMove[s] = this.tick;
-		String why = outputKept
-				? String.format(Locale.ROOT,
-						"%d workers handled %s/s where %d handled %s/s, while items kept waiting "
-								+ "(the limit is elsewhere: CPU, or what the step waits on)",
-						trial.to, rate(rate), trial.from, rate(trial.rate))
-				: String.format(Locale.ROOT, "the pipeline's output fell from %s/s to %s/s with %d workers",
-						rate(trial.outputRate), rate(output), trial.to);
-		decisions.add(new AutoscaleDecision(s, this.names[s], m.workers, trial.from,
-				"undoes the last move: " + why + "; not above " + trial.from + " for " + backoff + " intervals"));
 		return true;
 	}
 
@@ -368,7 +240,7 @@ final class AutoscaleDecider {
 				continue;
 			}
 			AutoscalePolicy.Bounds bounds = this.bounds[i];
-			int workers = measures[i].workers;
+			int workers = measures[i].workers();
 			int to = bounds.clamp(workers);
 			if (to != workers) {
 				this.lastMove[i] = this.tick;
@@ -383,12 +255,12 @@ final class AutoscaleDecider {
 		double lowest = Double.MAX_VALUE;
 		for (int i = 0; i < measures.length; i++) {
 			Measure m = measures[i];
-			if (!autoscaled(i, pinned, m) || m.workers >= this.bounds[i].maxWorkers() || m.utilization < BUSY
-					|| !(m.fill >= BACKLOG || m.rising) || m.outputFull || underCeiling(i, m.workers)) {
+			if (!autoscaled(i, pinned, m) || m.workers() >= this.bounds[i].maxWorkers() || m.utilization() < BUSY
+					|| !(m.fill() >= BACKLOG || m.rising()) || m.outputFull() || underCeiling(i, m.workers())) {
 				continue;
 			}
 			// items per second at full utilization: the lowest limits the pipeline
-			double capacity = m.rate / m.utilization;
+			double capacity = m.rate() / m.utilization();
 			if (capacity < lowest) {
 				lowest = capacity;
 				best = i;
@@ -398,14 +270,14 @@ final class AutoscaleDecider {
 			return;
 		}
 		Measure m = measures[best];
-		int want = Math.min(this.bounds[best].maxWorkers() - m.workers, Math.max(1, m.workers));
+		int want = Math.min(this.bounds[best].maxWorkers() - m.workers(), Math.max(1, m.workers()));
 		int total = 0;
 		for (Measure each : measures) {
-			total += each.workers;
+			total += each.workers();
 		}
 		int granted = Math.max(0, Math.min(want, this.maxThreads - total));
 		List<AutoscaleDecision> given = new ArrayList<>();
-		int least = Math.min(want, Math.max(1, (int) Math.ceil(MIN_MOVE * m.workers)));
+		int least = Math.min(want, Math.max(1, (int) Math.ceil(MIN_MOVE * m.workers())));
 		if (granted < want) {
 			// the budget is spent: take workers from others, but only for a real gain
 			granted += donate(measures, best, want - granted, least - granted, pinned, given);
@@ -414,25 +286,19 @@ final class AutoscaleDecider {
 			return;
 		}
 		decisions.addAll(given);
-		int to = m.workers + granted;
-		String reason = String.format(Locale.ROOT,
+		int to = m.workers() + granted;
+		int donated = given.stream().mapToInt((decision) -> decision.from() - decision.to()).sum();
+		decisions.add(new AutoscaleDecision(best, this.names[best], m.workers(), to, String.format(Locale.ROOT,
 				"the bottleneck, busy %.2f with %d of %d waiting, handling %s/s; %d of %d threads in use after this",
-				m.utilization, m.depth, m.capacity, rate(m.rate), total + granted - donated(given), this.maxThreads);
-		decisions.add(new AutoscaleDecision(best, this.names[best], m.workers, to, reason));
-		double[] before = settledRates(best);
-		this.trial = new Trial(best, m.workers, to, before[0], before[1], m.handled, measures[this.last].handled, nanos,
-				this.tick);
+				m.utilization(), m.depth(), m.capacity(), AutoscaleTrial.rate(m.rate()), total + granted - donated,
+				this.maxThreads)));
+		double[] before = this.meter.settledRates(best);
+		int last = measures.length - 1;
+		this.trial = new AutoscaleTrial(best, m.workers(), to, before[0], before[1], m.handled(),
+				measures[last].handled(), nanos, this.tick);
 		this.lastMove[best] = this.tick;
 		this.lastUp[best] = this.tick;
-		this.idleTicks[best] = 0;
-	}
-
-	private static int donated(List<AutoscaleDecision> given) {
-		int sum = 0;
-		for (AutoscaleDecision decision : given) {
-			sum += decision.from() - decision.to();
-		}
-		return sum;
+		this.meter.restartIdling(best);
 	}
 
 	private boolean underCeiling(int step, int workers) {
@@ -448,7 +314,7 @@ final class AutoscaleDecider {
 		int spare = 0;
 		for (int i = 0; i < measures.length; i++) {
 			if (donor(i, receiver, measures[i], pinned)) {
-				spare += Math.max(0, measures[i].workers - need(i, measures[i]));
+				spare += Math.max(0, measures[i].workers() - need(i));
 			}
 		}
 		if (spare < least) {
@@ -460,13 +326,8 @@ final class AutoscaleDecider {
 			int donor = -1;
 			int most = 0;
 			for (int i = 0; i < measures.length; i++) {
-				Measure m = measures[i];
-				if (used[i] || !donor(i, receiver, m, pinned)) {
-					continue;
-				}
-				int free = m.workers - need(i, m);
-				if (free > most) {
-					most = free;
+				if (!used[i] && donor(i, receiver, measures[i], pinned) && measures[i].workers() - need(i) > most) {
+					most = measures[i].workers() - need(i);
 					donor = i;
 				}
 			}
@@ -477,19 +338,19 @@ final class AutoscaleDecider {
 			int take = Math.min(most, needed - taken);
 			Measure m = measures[donor];
 			this.lastMove[donor] = this.tick;
-			this.idleTicks[donor] = 0;
-			given.add(new AutoscaleDecision(donor, this.names[donor], m.workers, m.workers - take,
+			this.meter.restartIdling(donor);
+			given.add(new AutoscaleDecision(donor, this.names[donor], m.workers(), m.workers() - take,
 					String.format(Locale.ROOT,
 							"gives %s to '%s', the bottleneck, as the budget of %d threads "
 									+ "is spent; busy %.2f, it needs about %d",
-							workers(take), this.names[receiver], this.maxThreads, m.utilization, need(donor, m))));
+							workers(take), this.names[receiver], this.maxThreads, m.utilization(), need(donor))));
 			taken += take;
 		}
 		return taken;
 	}
 
 	private boolean donor(int step, int receiver, Measure m, IntPredicate pinned) {
-		return step != receiver && autoscaled(step, pinned, m) && m.utilization < BUSY
+		return step != receiver && autoscaled(step, pinned, m) && m.utilization() < BUSY
 				&& this.lastMove[step] != this.tick;
 	}
 
@@ -497,65 +358,35 @@ final class AutoscaleDecider {
 	 * The workers a step's load needs at the target utilization, within its bounds: its
 	 * load at the busiest of the last intervals.
 	 */
-	private int need(int step, Measure m) {
-		double busy = 0;
-		for (double each : this.busyWorkers[step]) {
-			busy = Math.max(busy, each);
-		}
-		int need = (int) Math.ceil(busy / TARGET - 1e-9);
+	private int need(int step) {
+		int need = (int) Math.ceil(this.meter.busiestLoad(step) / TARGET - 1e-9);
 		return this.bounds[step].clamp(Math.max(1, need));
 	}
 
 	private void shrink(Measure[] measures, IntPredicate pinned, List<AutoscaleDecision> decisions) {
 		for (int i = 0; i < measures.length; i++) {
 			Measure m = measures[i];
-			if (!autoscaled(i, pinned, m) || m.workers <= this.bounds[i].minWorkers() || this.idleTicks[i] < IDLE_TICKS
-					|| this.tick - this.lastUp[i] < SHRINK_COOLDOWN_TICKS) {
+			if (!autoscaled(i, pinned, m) || m.workers() <= this.bounds[i].minWorkers()
+					|| this.meter.idleTicks(i) < IDLE_TICKS || this.tick - this.lastUp[i] < SHRINK_COOLDOWN_TICKS) {
 				continue;
 			}
-			int to = need(i, m);
-			if (to >= m.workers) {
+			int to = need(i);
+			if (to >= m.workers()) {
 				// the load was higher a moment ago
 				continue;
 			}
 			this.lastMove[i] = this.tick;
-			this.idleTicks[i] = 0;
-			decisions.add(new AutoscaleDecision(i, this.names[i], m.workers, to,
+			this.meter.restartIdling(i);
+			decisions.add(new AutoscaleDecision(i, this.names[i], m.workers(), to,
 					String.format(Locale.ROOT,
 							"idle, busy %.2f with an empty queue for %d intervals; %s would have been enough for the "
 									+ "busiest of the last %d",
-							m.utilization, IDLE_TICKS, workers(to), LOAD_WINDOW_TICKS)));
+							m.utilization(), IDLE_TICKS, workers(to), AutoscaleMeter.LOAD_WINDOW_TICKS)));
 		}
 	}
 
 	private static String workers(int count) {
 		return count + ((count == 1) ? " worker" : " workers");
-	}
-
-	private static String rate(double rate) {
-		return (rate >= 100) ? String.format(Locale.ROOT, "%.0f", rate) : String.format(Locale.ROOT, "%.1f", rate);
-	}
-
-	/** A step over the last interval. */
-	private record Measure(int workers, long handled, double rate, double utilization, double fill, int depth,
-			int capacity, boolean rising, boolean outputFull, boolean inputEnded) {
-
-	}
-
-	/** The counts at the end of one interval, and the worker counts during it. */
-	private record Sample(long nanos, long[] handled, int[] workers) {
-
-	}
-
-	/** A move being tried: the step's figures when it was made. */
-	private record Trial(int step, int from, int to, double rate, double outputRate, long handled, long output,
-			long nanos, long tick) {
-
-		/** Whether the step has handled enough since the move, or waited long enough. */
-		boolean judgeable(Measure[] measures, long now) {
-			return measures[this.step].handled - this.handled >= TRIAL_MIN_ITEMS || now - this.tick >= TRIAL_MAX_TICKS;
-		}
-
 	}
 
 }

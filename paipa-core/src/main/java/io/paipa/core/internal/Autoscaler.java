@@ -170,8 +170,9 @@ public final class Autoscaler {
 
 	private void record(AutoscaleDecision decision) {
 		int step = decision.step();
-		(decision.up() ? this.up : this.down).incrementAndGet(step);
+		// the decision first, so that whoever sees the count sees the decision too
 		this.last.set(step, new Last(decision.describe(), Instant.now()));
+		(decision.up() ? this.up : this.down).incrementAndGet(step);
 		logger.info("Pipeline '{}', step '{}': {}", this.pipeline, decision.name(), decision.describe());
 	}
 
