@@ -30,7 +30,9 @@
  * {@link io.paipa.core.internal.AutoscaleDecider} once per interval and applies what it
  * decides through the pipeline (so that a manual scale and the controller never overwrite
  * each other). The decider sees only snapshots and the time, so that its tests script
- * both.</li>
+ * both; {@link io.paipa.core.internal.AutoscaleMeter} turns the snapshots into measures
+ * and remembers the last intervals, and {@link io.paipa.core.internal.AutoscaleTrial}
+ * judges a move.</li>
  * </ul>
  *
  * <h2>Design</h2>
