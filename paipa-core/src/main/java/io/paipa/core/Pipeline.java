@@ -8,10 +8,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import io.paipa.core.internal.Autoscaler;
 import io.paipa.core.internal.Execution;
 import io.paipa.core.internal.InlineRunner;
 import io.paipa.core.internal.PipelineDefinition;
@@ -41,6 +43,9 @@ import io.paipa.core.internal.Types;
  * over its steps, whatever the size of the input. Stream steps hold what their handler
  * keeps on top of that (a chunk's partial list per worker).
  *
+ * <p>
+ * Steps can size themselves: see {@link Builder#autoscale(AutoscalePolicy)}.
+ *
  * @param <I> the type of the pipeline's input items
  */
 public final class Pipeline<I> {
@@ -55,9 +60,13 @@ public final class Pipeline<I> {
 
 	private volatile Run run = new Run(null, null);
 
-	private Pipeline(PipelineDefinition definition) {
+	/** The autoscaling, or {@code null} when every step's workers are fixed. */
+	private final Autoscaler autoscaler;
+
+	private Pipeline(PipelineDefinition definition, AutoscalePolicy autoscale) {
 		this.definition = definition;
 		this.workers = definition.steps().stream().mapToInt(StepDefinition::workers).toArray();
+		this.autoscaler = (autoscale != null) ? new Autoscaler(definition.name(), autoscale, stepNames()) : null;
 	}
 
 	/**
@@ -239,6 +248,9 @@ public final class Pipeline<I> {
 				execution = new Execution(this.definition, this.workers.clone(), mode);
 				this.run = new Run(execution, carried);
 			}
+			if (this.autoscaler != null) {
+				this.autoscaler.start(execution, this::applyAutoscaled);
+			}
 			return execution;
 		}
 	}
@@ -294,25 +306,83 @@ public final class Pipeline<I> {
 	 * Changes the number of workers of a step. While running, new workers start at once,
 	 * and removed ones leave after handing on their current batch: no item is lost or
 	 * processed twice. The count also applies to later runs.
+	 *
+	 * <p>
+	 * An autoscaled step is pinned at this count: the controller leaves it alone,
+	 * whatever its bounds, until {@link #resumeAutoscale(String)}.
 	 * @param step the step's name
 	 * @param workers the new count, at least 1
 	 * @throws IllegalArgumentException when there is no such step or the count is below 1
 	 */
 	public void scale(String step, int workers) {
-		int index = this.definition.indexOf(step);
-		if (index < 0) {
-			throw new IllegalArgumentException(
-					"Pipeline '" + name() + "' has no step '" + step + "'; its steps are " + stepNames());
-		}
+		int index = indexOf(step);
 		if (workers < 1) {
 			throw new IllegalArgumentException("Step '" + step + "': workers must be at least 1 but was " + workers);
 		}
 		synchronized (this.workers) {
+			if (this.autoscaler != null) {
+				this.autoscaler.pin(index);
+			}
 			this.workers[index] = workers;
 			Execution execution = this.run.execution();
 			if (execution != null) {
 				execution.scale(index, workers);
 			}
+		}
+	}
+
+	/**
+	 * Hands an autoscaled step that a {@link #scale(String, int)} pinned back to the
+	 * controller, which sizes it again from its current count within its bounds. Does
+	 * nothing for a step that is not pinned.
+	 * @param step the step's name
+	 * @throws IllegalArgumentException when there is no such step or it is not autoscaled
+	 */
+	public void resumeAutoscale(String step) {
+		int index = indexOf(step);
+		if (this.autoscaler == null || !this.autoscaler.isAutoscaled(index)) {
+			throw new IllegalArgumentException("Step '" + step + "' of pipeline '" + name()
+					+ "' is not autoscaled; its workers change only with scale(...)"
+					+ ((this.autoscaler != null) ? "; the autoscaled steps are " + autoscaledSteps() : ""));
+		}
+		this.autoscaler.release(index);
+	}
+
+	/**
+	 * Returns the pipeline's autoscaling policy.
+	 * @return the policy given to {@link Builder#autoscale(AutoscalePolicy)}, or empty
+	 * when every step's workers are fixed
+	 */
+	public Optional<AutoscalePolicy> autoscalePolicy() {
+		return Optional.ofNullable((this.autoscaler != null) ? this.autoscaler.policy() : null);
+	}
+
+	private List<String> autoscaledSteps() {
+		List<String> names = stepNames();
+		return names.stream().filter((name) -> this.autoscaler.isAutoscaled(names.indexOf(name))).toList();
+	}
+
+	private int indexOf(String step) {
+		int index = this.definition.indexOf(step);
+		if (index < 0) {
+			throw new IllegalArgumentException(
+					"Pipeline '" + name() + "' has no step '" + step + "'; its steps are " + stepNames());
+		}
+		return index;
+	}
+
+	/**
+	 * Sets a worker count the controller decided for a run, unless the step was pinned
+	 * meanwhile or the run is no longer the current one.
+	 */
+	private boolean applyAutoscaled(Execution run, int index, int workers) {
+		synchronized (this.workers) {
+			if (this.run.execution() != run || this.autoscaler.isPinned(index)) {
+				return false;
+			}
+			this.workers[index] = workers;
+			run.scale(index, workers);
+			return true;
 		}
 	}
 
@@ -325,6 +395,10 @@ public final class Pipeline<I> {
 	 * @return the snapshot
 	 */
 	public PipelineSnapshot snapshot() {
+		return Snapshots.withAutoscale(snapshotOfRuns(), this.autoscaler);
+	}
+
+	private PipelineSnapshot snapshotOfRuns() {
 		Run run = this.run;
 		if (run.execution() != null) {
 			return Snapshots.plus(run.carried(), run.execution().snapshot());
@@ -356,7 +430,9 @@ public final class Pipeline<I> {
 		Run run = this.run;
 		if (run.execution() != null) {
 			StepSnapshot now = run.execution().stepSnapshot(index);
-			return (run.carried() != null) ? Snapshots.plus(run.carried().steps().get(index), now) : now;
+			return Snapshots.withAutoscale(
+					(run.carried() != null) ? Snapshots.plus(run.carried().steps().get(index), now) : now,
+					this.autoscaler, index);
 		}
 		return snapshot().steps().get(index);
 	}
@@ -480,6 +556,8 @@ public final class Pipeline<I> {
 		private long inputMaxWeight;
 
 		private Weigher<Object> weigher;
+
+		private AutoscalePolicy autoscale;
 
 		private Builder(String name) {
 			if (name == null || name.isBlank()) {
@@ -769,9 +847,26 @@ public final class Pipeline<I> {
 		}
 
 		/**
+		 * Lets the steps that the policy names size themselves while the pipeline runs,
+		 * within their bounds and the pipeline's thread budget (see
+		 * {@link AutoscalePolicy}). Each such step starts with its workers brought within
+		 * its bounds; the other steps keep theirs. Every decision is logged at INFO on
+		 * the logger {@code io.paipa.autoscale}, with its reason, and shows in
+		 * {@link StepSnapshot#autoscale()}. Off by default.
+		 * @param policy the policy
+		 * @return this builder
+		 */
+		public Builder<I, O> autoscale(AutoscalePolicy policy) {
+			this.autoscale = Objects.requireNonNull(policy, "policy must not be null");
+			return this;
+		}
+
+		/**
 		 * Builds the pipeline.
 		 * @return the pipeline, typed by its input
-		 * @throws IllegalArgumentException when no step was added
+		 * @throws IllegalArgumentException when no step was added, or the autoscaling
+		 * policy names a step that is not there or gives fewer threads than the steps
+		 * start with
 		 */
 		public Pipeline<I> build() {
 			if (this.steps.isEmpty()) {
@@ -780,7 +875,13 @@ public final class Pipeline<I> {
 			}
 			List<StepDefinition> definitions = new ArrayList<>();
 			for (PendingStep step : this.steps) {
-				definitions.add(step.toDefinition(this.queueCapacity));
+				StepDefinition definition = step.toDefinition(this.queueCapacity);
+				AutoscalePolicy.Bounds bounds = (this.autoscale != null) ? this.autoscale.steps().get(step.name) : null;
+				definitions
+					.add((bounds != null) ? definition.withWorkers(bounds.clamp(definition.workers())) : definition);
+			}
+			if (this.autoscale != null) {
+				checkAutoscale(definitions);
 			}
 			int firstCapacity = definitions.get(0).queueCapacity();
 			PipelineDefinition definition = new PipelineDefinition(this.name, List.copyOf(definitions),
@@ -788,7 +889,32 @@ public final class Pipeline<I> {
 					this.outage, this.deadLetterHandler, List.copyOf(this.listeners), this.shutdownTimeout,
 					this.progressInterval, this.maxRestarts, this.redeliverTrackedAtStop, this.inputMaxWeight,
 					this.weigher, this.contextPropagation);
-			return new Pipeline<>(definition);
+			return new Pipeline<>(definition, this.autoscale);
+		}
+
+		private void checkAutoscale(List<StepDefinition> definitions) {
+			List<String> names = definitions.stream().map(StepDefinition::name).toList();
+			for (String step : this.autoscale.steps().keySet()) {
+				if (!names.contains(step)) {
+					throw new IllegalArgumentException("Pipeline '" + this.name + "': the autoscale policy names step '"
+							+ step + "', which the pipeline does not have; its steps are " + names);
+				}
+			}
+			int total = definitions.stream().mapToInt(StepDefinition::workers).sum();
+			if (total > this.autoscale.maxThreads()) {
+				StringBuilder start = new StringBuilder();
+				for (StepDefinition step : definitions) {
+					start.append((start.length() > 0) ? ", " : "")
+						.append(step.name())
+						.append(' ')
+						.append(step.workers());
+				}
+				throw new IllegalArgumentException("Pipeline '" + this.name + "': the autoscale policy allows "
+						+ this.autoscale.maxThreads() + " threads, but the steps start with " + total + " workers ("
+						+ start + "); raise max threads to at least " + total
+						+ ", or start the steps with fewer workers (an autoscaled step starts with its workers "
+						+ "brought within its min and max workers)");
+			}
 		}
 
 		private record PendingStep(String name, StepKind kind, Object handler, Class<?> type, StepSpec spec) {

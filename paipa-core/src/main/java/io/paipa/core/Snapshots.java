@@ -3,7 +3,12 @@ package io.paipa.core;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Adds the counts of ended runs to a run's snapshot. */
+import io.paipa.core.internal.Autoscaler;
+
+/**
+ * Adds the counts of ended runs to a run's snapshot, and the autoscaling side of each
+ * autoscaled step.
+ */
 final class Snapshots {
 
 	private Snapshots() {
@@ -34,6 +39,24 @@ final class Snapshots {
 				carried.completed() + now.completed(), carried.dropped() + now.dropped(),
 				carried.deadLettered() + now.deadLettered(), carried.abandoned() + now.abandoned(), List.copyOf(steps),
 				(now.lastError() != null) ? now.lastError() : carried.lastError());
+	}
+
+	static PipelineSnapshot withAutoscale(PipelineSnapshot snapshot, Autoscaler autoscaler) {
+		if (autoscaler == null) {
+			return snapshot;
+		}
+		List<StepSnapshot> steps = new ArrayList<>(snapshot.steps().size());
+		for (int i = 0; i < snapshot.steps().size(); i++) {
+			steps.add(withAutoscale(snapshot.steps().get(i), autoscaler, i));
+		}
+		return new PipelineSnapshot(snapshot.name(), snapshot.state(), snapshot.in(), snapshot.completed(),
+				snapshot.dropped(), snapshot.deadLettered(), snapshot.abandoned(), List.copyOf(steps),
+				snapshot.lastError());
+	}
+
+	static StepSnapshot withAutoscale(StepSnapshot step, Autoscaler autoscaler, int index) {
+		return (autoscaler != null && autoscaler.isAutoscaled(index)) ? step.withAutoscale(autoscaler.snapshot(index))
+				: step;
 	}
 
 }

@@ -105,6 +105,15 @@ class FaultsIT {
 	}
 
 	/**
+	 * The statuses from an index on, from a copy: a sublist of the list itself fails with
+	 * a ConcurrentModificationException when a client adds a status while it is read.
+	 */
+	private static List<Integer> since(List<Integer> statuses, int from) {
+		List<Integer> copy = List.copyOf(statuses);
+		return copy.subList(from, copy.size());
+	}
+
+	/**
 	 * Two clients load the service; the database fails under load and comes back: while
 	 * it is down health is DOWN and orders are refused, afterwards everything resumes,
 	 * every accepted order ends stored, dead-lettered or a duplicate, and an outage is
@@ -128,18 +137,12 @@ class FaultsIT {
 		awaitHealth(port, "DOWN", log);
 		int before = statuses.size();
 		await().atMost(Duration.ofSeconds(60))
-			.until(() -> statuses.subList(before, statuses.size())
-				.stream()
-				.filter((status) -> status != 202)
-				.count() >= 5);
+			.until(() -> since(statuses, before).stream().filter((status) -> status != 202).count() >= 5);
 		recover.run();
 		awaitHealth(port, "UP", log);
 		int after = statuses.size();
 		await().atMost(Duration.ofSeconds(60))
-			.until(() -> statuses.subList(after, statuses.size())
-				.stream()
-				.filter((status) -> status == 202)
-				.count() >= 5);
+			.until(() -> since(statuses, after).stream().filter((status) -> status == 202).count() >= 5);
 		loading.set(false);
 		for (Thread thread : clients) {
 			thread.join(60_000);

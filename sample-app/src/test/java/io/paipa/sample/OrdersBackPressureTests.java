@@ -27,6 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 				"paipa.pipelines.orders.input-capacity=2", "paipa.pipelines.orders.queue-capacity=1",
 				"paipa.pipelines.orders.shutdown-timeout=1s", "paipa.pipelines.orders.steps.parse.workers=1",
 				"paipa.pipelines.orders.steps.enrich.workers=1",
+				// one slow worker, whatever the load: no autoscaling
+				"paipa.pipelines.orders.autoscale.enabled=false",
 				"paipa.pipelines.orders.steps.enrich.options.latency=2s", "sample.offer-timeout=100ms" })
 @DirtiesContext
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

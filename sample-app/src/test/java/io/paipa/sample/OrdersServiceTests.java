@@ -122,6 +122,22 @@ class OrdersServiceTests {
 		});
 	}
 
+	@Test
+	void enrichSizesItselfBetweenTwoAndThirtyTwoWorkersWithinFortyThreads() throws Exception {
+		JsonNode pipeline = getJson("/actuator/paipa/orders");
+
+		assertThat(pipeline.get("autoscale").get("maxThreads").asInt()).isEqualTo(40);
+		JsonNode enrich = step(pipeline, "enrich");
+		assertThat(enrich.get("autoscale").get("minWorkers").asInt()).isEqualTo(2);
+		assertThat(enrich.get("autoscale").get("maxWorkers").asInt()).isEqualTo(32);
+		assertThat(enrich.get("workers").get("configured").asInt()).isBetween(2, 32);
+		for (String fixed : List.of("parse", "batch", "store")) {
+			assertThat(step(pipeline, fixed).get("autoscale").isNull()).as(fixed).isTrue();
+		}
+		assertThat(get("/actuator/prometheus").body()).contains("paipa_step_autoscale_decisions_total{")
+			.contains("paipa_step_autoscale_pinned{");
+	}
+
 	private static String basic(String user, String password) {
 		return "Basic " + java.util.Base64.getEncoder()
 			.encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -58,10 +58,11 @@ class ProcessShutdownIT {
 		Path log = this.dir.resolve("sample.log");
 		String url = SampleProcess.h2Url(this.dir, "orders");
 		int port = SampleProcess.freePort();
-		// a slower lookup (8 workers x 20 ms = 400 orders/s) so that the input is full
-		// when the signal comes
+		// a slower lookup (8 workers x 20 ms = 400 orders/s, not autoscaled) so that the
+		// input is full when the signal comes
 		this.first = SampleProcess.start(log, "--server.port=" + port, "--spring.datasource.url=" + url,
-				"--paipa.pipelines.orders.steps.enrich.options.latency=20ms");
+				"--paipa.pipelines.orders.steps.enrich.options.latency=20ms",
+				"--paipa.pipelines.orders.autoscale.enabled=false", "--paipa.pipelines.orders.steps.enrich.workers=8");
 		SampleProcess.awaitUp(this.client, port, this.first);
 
 		AtomicLong accepted = new AtomicLong();

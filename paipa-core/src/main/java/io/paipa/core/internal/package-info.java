@@ -25,6 +25,14 @@
  * {@link io.paipa.core.internal.HeldItems} keeps what the handler holds.</li>
  * <li>{@link io.paipa.core.internal.InlineRunner}: the same steps in the caller's thread,
  * with the same processor and held items.</li>
+ * <li>{@link io.paipa.core.internal.Autoscaler}: a pipeline's autoscaling: pins, counts,
+ * and per run a controller thread that asks the
+ * {@link io.paipa.core.internal.AutoscaleDecider} once per interval and applies what it
+ * decides through the pipeline (so that a manual scale and the controller never overwrite
+ * each other). The decider sees only snapshots and the time, so that its tests script
+ * both; {@link io.paipa.core.internal.AutoscaleMeter} turns the snapshots into measures
+ * and remembers the last intervals, and {@link io.paipa.core.internal.AutoscaleTrial}
+ * judges a move.</li>
  * </ul>
  *
  * <h2>Design</h2>

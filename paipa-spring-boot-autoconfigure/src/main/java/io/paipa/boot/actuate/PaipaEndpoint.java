@@ -18,6 +18,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
+import io.paipa.core.AutoscaleSnapshot;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineSnapshot;
 import io.paipa.core.PipelineState;
@@ -27,6 +28,13 @@ import io.paipa.core.StepSnapshot;
  * The {@code paipa} endpoint: every pipeline's steps with their figures, the bottleneck
  * marked, and live rescaling of a step ({@code POST /actuator/paipa/{pipeline}} with
  * {@code {"step": "enrich", "workers": 16}}).
+ *
+ * <p>
+ * An autoscaled step shows its bounds, whether it is pinned and the autoscaler's
+ * decisions; its {@code workers.configured} is the autoscaler's target. Rescaling it by
+ * hand pins it at that count: the autoscaler leaves it alone until it is released with
+ * {@code {"step": "enrich", "autoscale": true}}; {@code {"step": "enrich", "autoscale":
+ * false}} pins it at its current count.
  *
  * <p>
  * The bottleneck is the step with the highest utilization among those whose input queue
@@ -114,7 +122,7 @@ public class PaipaEndpoint {
 	@ReadOperation
 	public Map<String, PipelineDescriptor> pipelines() {
 		Map<String, PipelineDescriptor> result = new LinkedHashMap<>();
-		this.pipelines.get().forEach((name, pipeline) -> result.put(name, describe(pipeline.snapshot())));
+		this.pipelines.get().forEach((name, pipeline) -> result.put(name, describe(pipeline)));
 		return result;
 	}
 
@@ -129,31 +137,40 @@ public class PaipaEndpoint {
 		if (target == null) {
 			return notFound(unknownPipeline(pipeline));
 		}
-		return new WebEndpointResponse<>(describe(target.snapshot()));
+		return new WebEndpointResponse<>(describe(target));
 	}
 
 	/**
-	 * Changes a step's worker count while the pipeline runs.
+	 * Changes a step's worker count while the pipeline runs, or hands an autoscaled step
+	 * to the autoscaler or takes it away. A worker count pins an autoscaled step at it.
 	 * @param pipeline the pipeline's name
 	 * @param step the step's name
 	 * @param workers the new count, 1 to {@code paipa.max-workers-per-step}
+	 * @param autoscale {@code true} to release a pinned step to the autoscaler,
+	 * {@code false} to pin it at its current count; with no workers only
 	 * @return the pipeline's description after the change, a 404 response with a message
 	 * for an unknown pipeline or step, or a 400 response with a message for a bad count
+	 * or request
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> scale(@Selector String pipeline, @Nullable String step,
-			@Nullable Integer workers) {
+			@Nullable Integer workers, @Nullable Boolean autoscale) {
 		Pipeline<?> target = this.pipelines.get().get(pipeline);
 		if (target == null) {
 			return notFound(unknownPipeline(pipeline));
 		}
-		if (step == null || workers == null) {
-			return badRequest("Missing step or workers: send a JSON body {\"step\": \"<step>\", \"workers\": <n>}; "
-					+ "the steps of '" + pipeline + "' are " + target.stepNames());
+		if (step == null || (workers == null) == (autoscale == null)) {
+			return badRequest(((step != null && workers != null) ? "Both workers and autoscale: send one"
+					: "Missing step or workers") + ": send a JSON body {\"step\": \"<step>\", \"workers\": <n>} to "
+					+ "rescale a step, or {\"step\": \"<step>\", \"autoscale\": true} to hand a pinned step back to "
+					+ "the autoscaler; the steps of '" + pipeline + "' are " + target.stepNames());
 		}
 		if (!target.stepNames().contains(step)) {
 			return notFound(
 					"Pipeline '" + pipeline + "' has no step '" + step + "'; its steps are " + target.stepNames());
+		}
+		if (autoscale != null) {
+			return autoscale(target, step, autoscale);
 		}
 		if (workers > this.maxWorkersPerStep) {
 			return badRequest("Step '" + step + "': workers must be at most " + this.maxWorkersPerStep
@@ -165,7 +182,22 @@ public class PaipaEndpoint {
 		catch (IllegalArgumentException ex) {
 			return badRequest(ex.getMessage());
 		}
-		return new WebEndpointResponse<>(describe(target.snapshot()));
+		return new WebEndpointResponse<>(describe(target));
+	}
+
+	private static WebEndpointResponse<Object> autoscale(Pipeline<?> target, String step, boolean autoscale) {
+		if (!target.stepSnapshot(step).isAutoscaled()) {
+			return badRequest("Step '" + step + "' of pipeline '" + target.name() + "' is not autoscaled (it has no "
+					+ "min-workers or max-workers, or the pipeline's autoscale.enabled is false); rescale it with "
+					+ "{\"step\": \"" + step + "\", \"workers\": <n>}");
+		}
+		if (autoscale) {
+			target.resumeAutoscale(step);
+		}
+		else {
+			target.scale(step, target.stepSnapshot(step).workersConfigured());
+		}
+		return new WebEndpointResponse<>(describe(target));
 	}
 
 	private String unknownPipeline(String name) {
@@ -182,7 +214,17 @@ public class PaipaEndpoint {
 				WebEndpointResponse.STATUS_BAD_REQUEST);
 	}
 
-	PipelineDescriptor describe(PipelineSnapshot snapshot) {
+	PipelineDescriptor describe(Pipeline<?> pipeline) {
+		PipelineSnapshot snapshot = pipeline.snapshot();
+		PipelineAutoscale autoscale = pipeline.autoscalePolicy()
+			.map((policy) -> new PipelineAutoscale(policy.maxThreads(),
+					snapshot.steps().stream().mapToInt(StepSnapshot::workersConfigured).sum(),
+					policy.interval().toString()))
+			.orElse(null);
+		return describe(snapshot, autoscale);
+	}
+
+	PipelineDescriptor describe(PipelineSnapshot snapshot, @Nullable PipelineAutoscale autoscale) {
 		String bottleneck = null;
 		double highest = -1;
 		for (StepSnapshot step : snapshot.steps()) {
@@ -207,11 +249,12 @@ public class PaipaEndpoint {
 					step.inOutage() ? new Outage(step.outageSince().toString(), step.outageError()) : null,
 					step.stats().handlerNanos() / 1e9, step.longestBusyNanos() / 1e9,
 					running && step.longestBusyNanos() > stallNanos,
-					masked(this.options.apply(snapshot.name(), step.name()))));
+					masked(this.options.apply(snapshot.name(), step.name())),
+					step.isAutoscaled() ? StepAutoscale.of(step.autoscale()) : null));
 		}
 		return new PipelineDescriptor(snapshot.name(), snapshot.state().name(), snapshot.in(), snapshot.completed(),
 				snapshot.dropped(), snapshot.deadLettered(), snapshot.abandoned(), bottleneck, steps,
-				snapshot.lastError());
+				snapshot.lastError(), autoscale);
 	}
 
 	private static Map<String, String> masked(Map<String, String> options) {
@@ -238,10 +281,45 @@ public class PaipaEndpoint {
 	 * @param bottleneck the bottleneck step, or {@code null}
 	 * @param steps the steps in order
 	 * @param lastError the last error, or {@code null}
+	 * @param autoscale the pipeline's thread budget when it autoscales, or {@code null}
 	 */
 	public record PipelineDescriptor(String name, String state, long in, long completed, long dropped,
 			long deadLettered, long abandoned, @Nullable String bottleneck, List<StepDescriptor> steps,
-			@Nullable String lastError) {
+			@Nullable String lastError, @Nullable PipelineAutoscale autoscale) {
+
+	}
+
+	/**
+	 * A pipeline's autoscaling.
+	 *
+	 * @param maxThreads the most worker threads of all its steps together
+	 * @param threads the worker threads its steps are configured with now
+	 * @param interval how often the autoscaler decides, as an ISO-8601 duration
+	 */
+	public record PipelineAutoscale(int maxThreads, int threads, String interval) {
+
+	}
+
+	/**
+	 * An autoscaled step's bounds and the autoscaler's decisions about it; its target is
+	 * the step's configured worker count.
+	 *
+	 * @param minWorkers the fewest workers the autoscaler leaves it
+	 * @param maxWorkers the most workers the autoscaler gives it
+	 * @param pinned whether a manual rescale holds it until it is released
+	 * @param up decisions that added workers
+	 * @param down decisions that removed workers
+	 * @param lastDecision the last decision with its reason, or {@code null}
+	 * @param lastDecisionAt when it was made (ISO-8601), or {@code null}
+	 */
+	public record StepAutoscale(int minWorkers, int maxWorkers, boolean pinned, long up, long down,
+			@Nullable String lastDecision, @Nullable String lastDecisionAt) {
+
+		static StepAutoscale of(AutoscaleSnapshot autoscale) {
+			return new StepAutoscale(autoscale.minWorkers(), autoscale.maxWorkers(), autoscale.pinned(), autoscale.up(),
+					autoscale.down(), autoscale.lastDecision(),
+					(autoscale.lastDecisionAt() != null) ? autoscale.lastDecisionAt().toString() : null);
+		}
 
 	}
 
@@ -266,10 +344,12 @@ public class PaipaEndpoint {
 	 * @param stalled whether the pipeline runs and a worker has been busy on one item
 	 * longer than the pipeline's stall timeout
 	 * @param options the step's options as configured, secret-looking values masked
+	 * @param autoscale the step's autoscaling, or {@code null} when its workers are fixed
 	 */
 	public record StepDescriptor(String name, String kind, String inputType, String outputType, Workers workers,
 			Queue queue, Counts counts, int restarts, double utilization, boolean bottleneck, @Nullable Outage outage,
-			double handlerSeconds, double longestBusySeconds, boolean stalled, Map<String, String> options) {
+			double handlerSeconds, double longestBusySeconds, boolean stalled, Map<String, String> options,
+			@Nullable StepAutoscale autoscale) {
 
 	}
 

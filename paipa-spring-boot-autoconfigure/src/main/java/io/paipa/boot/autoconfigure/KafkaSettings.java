@@ -68,4 +68,14 @@ final class KafkaSettings {
 		}
 	}
 
+	/**
+	 * The workers of the two steps a Kafka sink adds after the last one.
+	 * @param pipeline the pipeline's properties
+	 * @return the chunk's worker and the senders, or 0 without a sink
+	 */
+	static int sinkWorkers(PaipaProperties.Pipeline pipeline) {
+		PaipaProperties.KafkaSink sink = pipeline.getSink().getKafka();
+		return sink.isEnabled() ? 1 + sink.getWorkers() : 0;
+	}
+
 }

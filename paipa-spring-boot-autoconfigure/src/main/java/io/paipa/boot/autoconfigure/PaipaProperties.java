@@ -239,6 +239,12 @@ public class PaipaProperties {
 		private int maxRestarts = 10;
 
 		/**
+		 * Automatic sizing of the steps that have min-workers or max-workers, within a
+		 * thread budget for the whole pipeline.
+		 */
+		private Autoscale autoscale = new Autoscale();
+
+		/**
 		 * Settings of each step, by step name. Keys match bean names ignoring case, '-'
 		 * and '_'.
 		 */
@@ -387,6 +393,14 @@ public class PaipaProperties {
 			this.maxRestarts = maxRestarts;
 		}
 
+		public Autoscale getAutoscale() {
+			return this.autoscale;
+		}
+
+		public void setAutoscale(Autoscale autoscale) {
+			this.autoscale = autoscale;
+		}
+
 		public Map<String, Step> getSteps() {
 			return this.steps;
 		}
@@ -417,6 +431,60 @@ public class PaipaProperties {
 
 		public void setDeadLetter(DeadLetters deadLetter) {
 			this.deadLetter = deadLetter;
+		}
+
+	}
+
+	/**
+	 * Automatic sizing of a pipeline's steps: once per interval a controller adds workers
+	 * to the bottleneck, keeps a move only when the step's throughput rose with it, and
+	 * takes workers back from steps that idle, within each step's min-workers and
+	 * max-workers and the pipeline's max-threads. Steps without min-workers or
+	 * max-workers keep their workers.
+	 */
+	public static class Autoscale {
+
+		/**
+		 * Whether the steps that have min-workers or max-workers size themselves while
+		 * the pipeline runs.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Most worker threads of all steps together, fixed steps included. Unset, the sum
+		 * of each autoscaled step's max-workers and each other step's workers.
+		 */
+		private @Nullable Integer maxThreads;
+
+		/**
+		 * How often the controller measures the steps and decides. Each decision is
+		 * judged over at least one interval, so it should span many items of the slowest
+		 * autoscaled step.
+		 */
+		private Duration interval = Duration.ofSeconds(1);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable Integer getMaxThreads() {
+			return this.maxThreads;
+		}
+
+		public void setMaxThreads(@Nullable Integer maxThreads) {
+			this.maxThreads = maxThreads;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
 		}
 
 	}
@@ -706,9 +774,25 @@ public class PaipaProperties {
 	public static class Step {
 
 		/**
-		 * Number of worker threads.
+		 * Number of worker threads. For an autoscaled step, the number it starts with
+		 * (defaults to min-workers).
 		 */
 		private @Nullable Integer workers;
+
+		/**
+		 * Fewest workers the autoscaler leaves the step, when the pipeline's
+		 * autoscale.enabled is true. Setting it or max-workers makes the step autoscaled.
+		 * Defaults to 1.
+		 */
+		private @Nullable Integer minWorkers;
+
+		/**
+		 * Most workers the autoscaler gives the step, when the pipeline's
+		 * autoscale.enabled is true. Setting it or min-workers makes the step autoscaled.
+		 * Defaults to the pipeline's autoscale.max-threads, else
+		 * paipa.max-workers-per-step.
+		 */
+		private @Nullable Integer maxWorkers;
 
 		/**
 		 * Capacity of the queue in front of the step. Defaults to the pipeline's
@@ -777,6 +861,30 @@ public class PaipaProperties {
 
 		public void setWorkers(@Nullable Integer workers) {
 			this.workers = workers;
+		}
+
+		public @Nullable Integer getMinWorkers() {
+			return this.minWorkers;
+		}
+
+		public void setMinWorkers(@Nullable Integer minWorkers) {
+			this.minWorkers = minWorkers;
+		}
+
+		public @Nullable Integer getMaxWorkers() {
+			return this.maxWorkers;
+		}
+
+		public void setMaxWorkers(@Nullable Integer maxWorkers) {
+			this.maxWorkers = maxWorkers;
+		}
+
+		/**
+		 * Tells whether the step has bounds for the autoscaler.
+		 * @return whether min-workers or max-workers is set
+		 */
+		public boolean isAutoscaled() {
+			return this.minWorkers != null || this.maxWorkers != null;
 		}
 
 		public @Nullable Integer getQueueCapacity() {

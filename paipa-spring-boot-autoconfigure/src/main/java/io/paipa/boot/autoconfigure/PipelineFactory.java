@@ -61,6 +61,9 @@ final class PipelineFactory {
 		if (properties.getOnError() != null) {
 			builder.onError(properties.getOnError());
 		}
+		if (plan.autoscale() != null) {
+			builder.autoscale(plan.autoscale());
+		}
 		if (properties.getInputMaxWeight() != null) {
 			builder.inputMaxWeight(properties.getInputMaxWeight().toBytes(), weigher(properties));
 		}

@@ -5,11 +5,14 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ResolvableType;
 
+import io.paipa.core.AutoscalePolicy;
+
 /**
  * A pipeline as planned from its properties and the handler beans, checked and ready to
- * build.
+ * build; {@code autoscale} is {@code null} when its steps' workers are fixed.
  */
-record PipelinePlan(String name, PaipaProperties.Pipeline properties, List<StepPlan> steps, ResolvableType inputType) {
+record PipelinePlan(String name, PaipaProperties.Pipeline properties, List<StepPlan> steps, ResolvableType inputType,
+		@Nullable AutoscalePolicy autoscale) {
 
 	boolean isContinuous() {
 		return this.properties.getMode() == PaipaProperties.Mode.CONTINUOUS;

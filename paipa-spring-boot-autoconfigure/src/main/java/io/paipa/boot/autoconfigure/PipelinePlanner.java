@@ -26,6 +26,7 @@ import org.springframework.core.type.MethodMetadata;
 
 import io.paipa.boot.autoconfigure.PipelinePlan.Kind;
 import io.paipa.boot.autoconfigure.PipelinePlan.StepPlan;
+import io.paipa.core.AutoscalePolicy;
 import io.paipa.core.DeadLetterHandler;
 import io.paipa.core.FanOutHandler;
 import io.paipa.core.OutagePolicy;
@@ -112,8 +113,11 @@ final class PipelinePlanner {
 		checkSourceQueue(prefix, pipeline);
 		checkDeadLetterHandler(prefix, pipeline);
 		KafkaSettings.check(this.beanFactory, prefix, pipeline);
+		AutoscalePolicy autoscale = AutoscaleSettings.policy(name, prefix, pipeline, steps,
+				this.properties.getMaxWorkersPerStep());
 		ResolvableType input = steps.get(0).inputType();
-		return new PipelinePlan(name, pipeline, List.copyOf(steps), known(input) ? input : ResolvableType.NONE);
+		return new PipelinePlan(name, pipeline, List.copyOf(steps), known(input) ? input : ResolvableType.NONE,
+				autoscale);
 	}
 
 	private List<String> stepNames(String name, String prefix, PaipaProperties.Pipeline pipeline, int pipelineCount) {

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.DisposableBean;
 
+import io.paipa.core.AutoscaleSnapshot;
 import io.paipa.core.Pipeline;
 import io.paipa.core.PipelineListener;
 import io.paipa.core.PipelineState;
@@ -49,6 +50,16 @@ import io.paipa.core.StepStats;
  * per item: counters and gauges read the snapshot. Percentiles and histograms follow
  * Micrometer's usual {@code management.metrics.distribution.*} properties. Meters are
  * removed when the binder is destroyed with the context.
+ *
+ * <p>
+ * For a pipeline that autoscales ({@link io.paipa.core.AutoscalePolicy}), the gauge
+ * {@code paipa.pipeline.autoscale.max.threads} is its thread budget; for each autoscaled
+ * step, the function counter {@code paipa.step.autoscale.decisions} counts the
+ * autoscaler's decisions by {@code direction} ({@code up}, {@code down}), the gauges
+ * {@code paipa.step.autoscale.min.workers} and {@code paipa.step.autoscale.max.workers}
+ * are its bounds and {@code paipa.step.autoscale.pinned} is 1 while a manual rescale
+ * holds it. The autoscaler's target is the step's {@code paipa.step.workers} with
+ * {@code state} {@code configured}, which it sets.
  *
  * <p>
  * What it does not measure: time items wait in queues, and per-item values (tags are only
@@ -123,6 +134,13 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.description("1 for the state the pipeline is in, else 0")
 				.register(registry));
 		}
+		pipeline.autoscalePolicy()
+			.ifPresent((policy) -> add.accept(Gauge
+				.builder("paipa.pipeline.autoscale.max.threads", pipeline,
+						(p) -> p.autoscalePolicy().map((each) -> each.maxThreads()).orElse(0))
+				.tags(pipelineTags)
+				.description("Most worker threads of all the pipeline's steps together, as the autoscaler keeps them")
+				.register(registry)));
 		Map<String, List<Timer>> stepTimers = this.timers.computeIfAbsent(pipeline.name(),
 				(key) -> new ConcurrentHashMap<>());
 		for (String step : pipeline.stepNames()) {
@@ -177,6 +195,9 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				.tags(tags)
 				.description("Workers of the step replaced after they died of an unexpected error")
 				.register(registry));
+			if (pipeline.stepSnapshot(step).isAutoscaled()) {
+				bindAutoscale(registry, pipeline, step, tags, add);
+			}
 			if (this.handlerTimer) {
 				Timer timer = Timer.builder("paipa.step.process")
 					.tags(tags)
@@ -186,6 +207,31 @@ public class PaipaMetrics implements MeterBinder, PipelineListener, DisposableBe
 				stepTimers.computeIfAbsent(step, (key) -> new CopyOnWriteArrayList<>()).add(timer);
 			}
 		}
+	}
+
+	private static void bindAutoscale(MeterRegistry registry, Pipeline<?> pipeline, String step, Tags tags,
+			Consumer<Meter> add) {
+		Supplier<AutoscaleSnapshot> read = () -> pipeline.stepSnapshot(step).autoscale();
+		add.accept(FunctionCounter.builder("paipa.step.autoscale.decisions", pipeline, (p) -> read.get().up())
+			.tags(tags.and("direction", "up"))
+			.description("Decisions of the autoscaler that changed the step's workers, by direction")
+			.register(registry));
+		add.accept(FunctionCounter.builder("paipa.step.autoscale.decisions", pipeline, (p) -> read.get().down())
+			.tags(tags.and("direction", "down"))
+			.description("Decisions of the autoscaler that changed the step's workers, by direction")
+			.register(registry));
+		add.accept(Gauge.builder("paipa.step.autoscale.min.workers", pipeline, (p) -> read.get().minWorkers())
+			.tags(tags)
+			.description("Fewest workers the autoscaler leaves the step")
+			.register(registry));
+		add.accept(Gauge.builder("paipa.step.autoscale.max.workers", pipeline, (p) -> read.get().maxWorkers())
+			.tags(tags)
+			.description("Most workers the autoscaler gives the step")
+			.register(registry));
+		add.accept(Gauge.builder("paipa.step.autoscale.pinned", pipeline, (p) -> read.get().pinned() ? 1 : 0)
+			.tags(tags)
+			.description("1 while a manual rescale holds the step at its count, out of the autoscaler's hands, else 0")
+			.register(registry));
 	}
 
 	private static double count(StepStats stats, String outcome) {

@@ -22,7 +22,7 @@ class EndpointHintsTests {
 		new PaipaEndpointAutoConfiguration.EndpointHints().registerHints(hints, getClass().getClassLoader());
 		for (Class<?> type : List.of(PaipaEndpoint.PipelineDescriptor.class, PaipaEndpoint.StepDescriptor.class,
 				PaipaEndpoint.Workers.class, PaipaEndpoint.Queue.class, PaipaEndpoint.Counts.class,
-				PaipaEndpoint.Outage.class)) {
+				PaipaEndpoint.Outage.class, PaipaEndpoint.PipelineAutoscale.class, PaipaEndpoint.StepAutoscale.class)) {
 			assertThat(RuntimeHintsPredicates.reflection().onType(type)).as(type.getSimpleName()).accepts(hints);
 		}
 	}
