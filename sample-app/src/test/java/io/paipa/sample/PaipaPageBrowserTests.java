@@ -41,6 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:paipa-page;DB_CLOSE_DELAY=-1",
+				// enrich keeps the 8 workers it starts with, whatever the load: no
+				// autoscaling
+				"paipa.pipelines.orders.autoscale.enabled=false", "paipa.pipelines.orders.steps.enrich.workers=8",
 				// one worker more for enrich is allowed; a second one is refused (400)
 				"paipa.max-workers-per-step=9" })
 @DirtiesContext

@@ -185,7 +185,7 @@ public class PaipaEndpoint {
 		return new WebEndpointResponse<>(describe(target));
 	}
 
-	private static WebEndpointResponse<Object> autoscale(Pipeline<?> target, String step, boolean autoscale) {
+	private WebEndpointResponse<Object> autoscale(Pipeline<?> target, String step, boolean autoscale) {
 		if (!target.stepSnapshot(step).isAutoscaled()) {
 			return badRequest("Step '" + step + "' of pipeline '" + target.name() + "' is not autoscaled (it has no "
 					+ "min-workers or max-workers, or the pipeline's autoscale.enabled is false); rescale it with "
