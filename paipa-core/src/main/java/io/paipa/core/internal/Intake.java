@@ -28,7 +28,7 @@ final class Intake {
 	/**
 	 * The most items a batch run's source stages before they go into the queue at once.
 	 */
-	private static final int STAGED = 64;
+	private static final int STAGED = 256;
 
 	private final Execution execution;
 
