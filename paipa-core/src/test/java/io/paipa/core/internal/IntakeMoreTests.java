@@ -269,21 +269,11 @@ class IntakeMoreTests {
 	@Test
 	void anItemPulledAsTheRunAbortsIsLeftOver() throws Exception {
 		running(this.runs);
-		Iterator<Object> source = new Iterator<>() {
-			private int next;
-
-			@Override
-			public boolean hasNext() {
-				return true;
-			}
-
-			@Override
-			public Object next() {
-				// the abort comes between the wait for room and the put
-				IntakeMoreTests.this.queue.abort();
-				return "item" + this.next++;
-			}
-		};
+		Iterator<Object> source = endless((next) -> {
+			// the abort comes between the wait for room and the put
+			IntakeMoreTests.this.queue.abort();
+			return "item" + next;
+		});
 		this.intake.startBatch(source);
 		assertThat(Threads.join(this.intake.sourceThread(), System.nanoTime() + TimeUnit.SECONDS.toNanos(10))).isTrue();
 		assertThat(this.runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("item0");
@@ -298,23 +288,13 @@ class IntakeMoreTests {
 		running(runs);
 		Intake intake = runs.execution.intake;
 		BatchQueue queue = runs.queue(0);
-		Iterator<Object> source = new Iterator<>() {
-			private int next;
-
-			@Override
-			public boolean hasNext() {
-				return true;
+		Iterator<Object> source = endless((next) -> {
+			if (next == 2) {
+				// two items wait beside the queue: nobody takes them
+				queue.abort();
 			}
-
-			@Override
-			public Object next() {
-				if (this.next == 2) {
-					// two items wait beside the queue: nobody takes them
-					queue.abort();
-				}
-				return "item" + this.next++;
-			}
-		};
+			return "item" + next;
+		});
 		intake.startBatch(source);
 		join(intake.sourceThread());
 		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("item0", "item1", "item2");
@@ -345,21 +325,13 @@ class IntakeMoreTests {
 		Intake intake = runs.execution.intake;
 		BatchQueue queue = runs.queue(0);
 		AtomicInteger pulls = new AtomicInteger();
-		Iterator<Object> source = new Iterator<>() {
-			@Override
-			public boolean hasNext() {
-				return true;
+		Iterator<Object> source = endless((next) -> {
+			if (pulls.incrementAndGet() == 2) {
+				queue.abort();
+				return Marker.of("end");
 			}
-
-			@Override
-			public Object next() {
-				if (pulls.incrementAndGet() == 2) {
-					queue.abort();
-					return Marker.of("end");
-				}
-				return "a";
-			}
-		};
+			return "a";
+		});
 		intake.startBatch(source);
 		join(intake.sourceThread());
 		assertThat(pulls).hasValue(2);
@@ -393,6 +365,23 @@ class IntakeMoreTests {
 						}
 					}
 				}
+			}
+		};
+	}
+
+	/** A source that never ends; {@code pull} makes its n-th item, counting from 0. */
+	private static Iterator<Object> endless(java.util.function.IntFunction<Object> pull) {
+		return new Iterator<>() {
+			private int next;
+
+			@Override
+			public boolean hasNext() {
+				return true;
+			}
+
+			@Override
+			public Object next() {
+				return pull.apply(this.next++);
 			}
 		};
 	}
