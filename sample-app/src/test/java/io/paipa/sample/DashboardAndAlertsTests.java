@@ -64,7 +64,8 @@ class DashboardAndAlertsTests {
 		assertThat(queries).hasSizeGreaterThan(10);
 		Set<String> used = series(String.join("\n", queries));
 		assertThat(used).contains("paipa_step_queue_depth", "paipa_step_utilization", "paipa_step_workers",
-				"paipa_step_process_seconds_bucket", "paipa_pipeline_items_total", "paipa_step_worker_restarts_total");
+				"paipa_step_process_seconds_bucket", "paipa_pipeline_items_total", "paipa_step_worker_restarts_total",
+				"paipa_step_autoscale_decisions_total", "paipa_step_autoscale_max_workers");
 		assertThat(exported).as("series the sample exports").containsAll(used);
 	}
 
