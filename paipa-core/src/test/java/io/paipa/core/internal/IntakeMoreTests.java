@@ -338,37 +338,6 @@ class IntakeMoreTests {
 		assertThat(runs.deadLetters).extracting((letter) -> letter.item()).containsExactly("a");
 	}
 
-	/**
-	 * A source of one item whose pull waits until the test releases it; an interrupt ends
-	 * the pull with an exception, or, when ignored, does not end it.
-	 */
-	private Iterator<Object> blockedSource(boolean ignoreInterrupts) {
-		return new Iterator<>() {
-			private boolean pulled;
-
-			@Override
-			public boolean hasNext() {
-				return !this.pulled;
-			}
-
-			@Override
-			public Object next() {
-				this.pulled = true;
-				while (true) {
-					try {
-						IntakeMoreTests.this.release.await();
-						return "a";
-					}
-					catch (InterruptedException ex) {
-						if (!ignoreInterrupts) {
-							throw new IllegalStateException("interrupted", ex);
-						}
-					}
-				}
-			}
-		};
-	}
-
 	/** A source that never ends; {@code pull} makes its n-th item, counting from 0. */
 	private static Iterator<Object> endless(java.util.function.IntFunction<Object> pull) {
 		return new Iterator<>() {
@@ -394,7 +363,7 @@ class IntakeMoreTests {
 	@Test
 	void aFailureEndsTheSourceAndTheCallersWaitingAtTheGate() throws Exception {
 		running(this.runs);
-		this.intake.startBatch(blockedSource(false));
+		this.intake.startBatch(Sources.oneItemAfter(this.release, false));
 		Parked.awaitParkedIn(this.intake.sourceThread(), "next");
 		outage();
 		Parked<Boolean> waiting = Parked.start("caller", () -> this.intake.accept("b", null, -1))
@@ -413,7 +382,7 @@ class IntakeMoreTests {
 	@Test
 	void aStopThatOutlastsItsDeadlineLeavesTheInputOpenUntilTheSourceEnds() throws Exception {
 		running(this.runs);
-		this.intake.startBatch(blockedSource(true));
+		this.intake.startBatch(Sources.oneItemAfter(this.release, true));
 		Parked.awaitParkedIn(this.intake.sourceThread(), "next");
 		this.intake.stop(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20));
 		assertThat(this.intake.sourceThread().isAlive()).isTrue();

@@ -152,38 +152,9 @@ class TerminationMoreTests {
 	private Runs pullingRun() {
 		Runs runs = Runs.of(Execution.Mode.BATCH, 4, (item) -> item, 0, null, List.of(), Duration.ofSeconds(5), HOUR);
 		assertThat(runs.execution.termination.awaitOpened(0)).isTrue();
-		runs.execution.intake.startBatch(oneItemAfterTheRelease());
+		runs.execution.intake.startBatch(Sources.oneItemAfter(this.release, true));
 		Parked.awaitParkedIn(runs.execution.intake.sourceThread(), "next");
 		return runs;
-	}
-
-	/**
-	 * A source of one item, pulled once the test releases it; interrupts do not end it.
-	 */
-	private Iterator<Object> oneItemAfterTheRelease() {
-		return new Iterator<>() {
-
-			private boolean pulled;
-
-			@Override
-			public boolean hasNext() {
-				return !this.pulled;
-			}
-
-			@Override
-			public Object next() {
-				this.pulled = true;
-				while (true) {
-					try {
-						TerminationMoreTests.this.release.await();
-						return "a";
-					}
-					catch (InterruptedException ex) {
-						// goes on waiting
-					}
-				}
-			}
-		};
 	}
 
 	/** Lets the source end while {@code ending} waits for it, and returns the result. */
