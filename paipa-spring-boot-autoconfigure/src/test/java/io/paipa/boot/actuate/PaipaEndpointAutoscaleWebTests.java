@@ -81,10 +81,13 @@ class PaipaEndpointAutoscaleWebTests {
 
 	@BeforeEach
 	void feedFromOneWorker() {
-		// every test starts from one worker, with the autoscaler in charge
+		// every test starts from one worker, with the autoscaler in charge; counted
+		// before
+		// the pin, since a decision the controller was applying as the pin came can still
+		// be counted after it
+		this.upBefore = this.orders.stepSnapshot("enrich").autoscale().up();
 		this.orders.scale("enrich", 1);
 		this.orders.resumeAutoscale("enrich");
-		this.upBefore = this.orders.stepSnapshot("enrich").autoscale().up();
 		this.feeding.set(true);
 		this.feeder = new Thread(() -> {
 			int i = 0;
@@ -115,7 +118,9 @@ class PaipaEndpointAutoscaleWebTests {
 
 	@Test
 	void showsTheBudgetAndTheDecisionsWhichAreCountedAndLoggedAtInfo(CapturedOutput output) throws Exception {
-		await().atMost(WAIT).until(() -> this.orders.stepSnapshot("enrich").autoscale().up() > this.upBefore);
+		await().atMost(WAIT)
+			.until(() -> this.orders.stepSnapshot("enrich").autoscale().up() > this.upBefore
+					&& this.orders.stepSnapshot("enrich").workersConfigured() > 1);
 
 		JsonNode pipeline = get("/actuator/paipa/orders").json();
 
