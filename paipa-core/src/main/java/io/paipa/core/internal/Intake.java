@@ -170,8 +170,14 @@ final class Intake {
 		start(() -> drain(callers));
 	}
 
+	/**
+	 * Starts the source thread: a virtual thread when the first step's workers are, so
+	 * that the source and the workers it wakes share the virtual-thread scheduler's
+	 * carriers instead of competing with them for the cores.
+	 */
 	private void start(Runnable task) {
-		Thread thread = Threads.create("paipa-" + this.execution.name() + "-source", task, false);
+		boolean virtual = this.execution.definition().steps().get(0).virtualThreads();
+		Thread thread = Threads.create("paipa-" + this.execution.name() + "-source", task, virtual);
 		this.source = thread;
 		thread.start();
 	}
