@@ -1,9 +1,11 @@
 package io.paipa.core.internal;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,9 +23,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * A take is bounded by the caller's limit and by a fair share of what waits (what waits
  * divided by the number of workers, rounded up), so that one worker cannot leave its
  * siblings idle. Waiters are signalled only when someone waits, and a woken consumer
- * wakes the next one while items remain. {@link #close()} ends the input (consumers drain
- * what is left, then see the end); {@link #abort()} wakes everybody at once and refuses
- * every further put and take.
+ * wakes the next one while items remain. A producer that finds no room waits in line;
+ * whoever makes room (a take, a release, more workers) moves the waiting producers' items
+ * and markers into it, oldest first, so a woken producer has nothing left to do under the
+ * lock. The staging producer ({@link #stage(Object)}) is woken only once the ring is at
+ * most half full. {@link #close()} ends the input (consumers drain what is left, then see
+ * the end); {@link #abort()} wakes everybody at once and refuses every further put and
+ * take.
  *
  * <p>
  * Markers are a barrier: a take never returns items from behind a marker. A consumer that
@@ -49,9 +55,6 @@ public final class BatchQueue {
 
 	/** The nanos of a wait without limit. */
 	private static final long FOREVER = Long.MAX_VALUE;
-
-	/** Returned by a wait that an interrupt ended. */
-	private static final long INTERRUPTED = Long.MIN_VALUE;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -85,6 +88,13 @@ public final class BatchQueue {
 	private volatile int waitingConsumers;
 
 	private int waitingProducers;
+
+	/**
+	 * Producers of items waiting for room, oldest first. Room goes to them as soon as it
+	 * appears: whoever makes it moves their items into the ring under the lock, so that a
+	 * woken producer finds its items added and never waits for the lock again.
+	 */
+	private final ArrayDeque<WaitingPut> waitingPuts = new ArrayDeque<>();
 
 	private volatile boolean closed;
 
@@ -227,7 +237,7 @@ public final class BatchQueue {
 		try {
 			// after counting itself as waiting: a producer staging now sees it and hands
 			// its item on, or this consumer sees the item here
-			return (moveStagedLocked() != 0) ? nanos : await(this.notEmpty, false, nanos);
+			return (moveStagedLocked() != 0) ? nanos : await(this.notEmpty, nanos);
 		}
 		finally {
 			this.waitingConsumers--;
@@ -240,28 +250,16 @@ public final class BatchQueue {
 	}
 
 	/**
-	 * Waits on a condition, without limit when {@code nanos} is {@link #FOREVER}.
-	 * @return the nanos left ({@link #FOREVER} after a wait without limit), or
-	 * {@link #INTERRUPTED} when an interruptible wait was interrupted (the flag is then
-	 * set again)
+	 * Waits on a condition, without limit when {@code nanos} is {@link #FOREVER}; an
+	 * interrupt does not end the wait (the flag is set again afterwards).
+	 * @return the nanos left ({@link #FOREVER} after a wait without limit)
 	 */
-	private static long await(Condition condition, boolean interruptible, long nanos) {
-		try {
-			if (nanos == FOREVER) {
-				if (interruptible) {
-					condition.await();
-				}
-				else {
-					condition.awaitUninterruptibly();
-				}
-				return FOREVER;
-			}
-			return interruptible ? condition.awaitNanos(nanos) : awaitNanosUninterruptibly(condition, nanos);
+	private static long await(Condition condition, long nanos) {
+		if (nanos == FOREVER) {
+			condition.awaitUninterruptibly();
+			return FOREVER;
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return INTERRUPTED;
-		}
+		return awaitNanosUninterruptibly(condition, nanos);
 	}
 
 	private int takeLocked(Object[] dst, int max, int available) {
@@ -420,8 +418,46 @@ public final class BatchQueue {
 	}
 
 	private void signalProducers() {
-		if (this.waitingProducers != 0 && roomLocked() > 0) {
+		if (!this.waitingPuts.isEmpty()) {
+			fillFromWaitingPuts();
+		}
+		if (this.waitingProducers != 0 && roomForStaging()) {
 			this.notFull.signal();
+		}
+	}
+
+	/**
+	 * Whether the staging producer may go on: there is room, and the ring is at most half
+	 * full. So it is woken once the consumers took half a ring, not for every item they
+	 * take, while they still have half a ring to work on.
+	 */
+	private boolean roomForStaging() {
+		return roomLocked() > 0 && this.count <= this.capacity - this.capacity / 2;
+	}
+
+	/** Moves the items of waiting producers into the room there is, oldest first. */
+	private void fillFromWaitingPuts() {
+		int room = roomLocked();
+		WaitingPut put;
+		while (room > 0 && (put = this.waitingPuts.peek()) != null) {
+			int n = Math.min(room, put.to - put.next);
+			if (put.marker) {
+				append(put.src[0]);
+				this.markers++;
+			}
+			else {
+				append(put.src, put.next, n);
+			}
+			if (put.counter != null) {
+				put.counter.add(n);
+			}
+			put.next += n;
+			room -= n;
+			if (put.next == put.to) {
+				this.waitingPuts.poll();
+				put.done = true;
+				LockSupport.unpark(put.thread);
+			}
 		}
 	}
 
@@ -444,35 +480,122 @@ public final class BatchQueue {
 	 * aborted, or the time ran out
 	 */
 	public int put(Object[] src, int from, int to, boolean interruptible, long timeoutNanos, LongAdder counter) {
+		WaitingPut waiting;
+		long nanos = limit(timeoutNanos);
 		this.lock.lock();
 		try {
 			int done = from;
-			long nanos = limit(timeoutNanos);
 			while (done < to && !this.aborted && !this.closed) {
 				int room = roomLocked();
-				if (room > 0) {
-					int n = Math.min(room, to - done);
-					append(src, done, n);
-					done += n;
-					if (counter != null) {
-						counter.add(n);
-					}
-					continue;
-				}
-				if (nanos <= 0) {
+				if (room <= 0) {
 					break;
 				}
-				nanos = awaitProducer(interruptible, nanos);
-				if (nanos == INTERRUPTED) {
-					break;
+				int n = Math.min(room, to - done);
+				append(src, done, n);
+				done += n;
+				if (counter != null) {
+					counter.add(n);
 				}
 			}
-			signalProducers();
-			return done - from;
+			if (done == to || this.aborted || this.closed || nanos <= 0) {
+				return done - from;
+			}
+			waiting = new WaitingPut(src, done, to, counter, false);
+			this.waitingPuts.add(waiting);
 		}
 		finally {
 			this.lock.unlock();
 		}
+		return awaitAdded(waiting, interruptible, nanos) - from;
+	}
+
+	/**
+	 * Waits, without the lock, until the waiting producer's entries were added or it
+	 * gives up (time-out, interrupt when interruptible, close or abort).
+	 * @return the index after the last entry added
+	 */
+	private int awaitAdded(WaitingPut waiting, boolean interruptible, long nanos) {
+		waiting.awaitProducer(interruptible, nanos, this);
+		if (waiting.done) {
+			return waiting.to;
+		}
+		this.lock.lock();
+		try {
+			if (!waiting.done) {
+				this.waitingPuts.remove(waiting);
+			}
+			return waiting.next;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * A producer waiting for room for its items; whoever makes room adds them for it.
+	 */
+	private static final class WaitingPut {
+
+		final Object[] src;
+
+		final int to;
+
+		final LongAdder counter;
+
+		/** Whether the one entry is a marker. */
+		final boolean marker;
+
+		final Thread thread = Thread.currentThread();
+
+		/** The next item to add; under the queue's lock. */
+		int next;
+
+		/** Set, after the last item was added, by the thread that added it. */
+		volatile boolean done;
+
+		WaitingPut(Object[] src, int from, int to, LongAdder counter, boolean marker) {
+			this.src = src;
+			this.next = from;
+			this.to = to;
+			this.counter = counter;
+			this.marker = marker;
+		}
+
+		/**
+		 * Parks until all items were added, the queue was closed or aborted, the time ran
+		 * out, or (when interruptible) an interrupt came; without the queue's lock. An
+		 * interrupt leaves the flag set.
+		 */
+		void awaitProducer(boolean interruptible, long nanos, BatchQueue queue) {
+			long deadline = (nanos == FOREVER) ? 0 : System.nanoTime() + nanos;
+			boolean interrupted = false;
+			try {
+				while (!this.done && !queue.aborted && !queue.closed) {
+					if (Thread.interrupted()) {
+						interrupted = true;
+						if (interruptible) {
+							return;
+						}
+					}
+					if (nanos == FOREVER) {
+						LockSupport.park(queue);
+					}
+					else {
+						long left = deadline - System.nanoTime();
+						if (left <= 0) {
+							return;
+						}
+						LockSupport.parkNanos(queue, left);
+					}
+				}
+			}
+			finally {
+				if (interrupted) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
+
 	}
 
 	/**
@@ -484,8 +607,8 @@ public final class BatchQueue {
 		this.lock.lock();
 		try {
 			moveStagedLocked();
-			while (!this.aborted && !this.closed && roomLocked() <= 0) {
-				awaitProducer(false, FOREVER);
+			while (!this.aborted && !this.closed && !roomForStaging()) {
+				awaitProducer();
 			}
 			return (this.aborted || this.closed) ? 0 : roomLocked();
 		}
@@ -502,23 +625,30 @@ public final class BatchQueue {
 	 * @return whether the marker was added
 	 */
 	public boolean putMarker(Marker marker, boolean interruptible, long timeoutNanos) {
+		WaitingPut waiting;
+		long nanos = limit(timeoutNanos);
 		this.lock.lock();
 		try {
-			long nanos = limit(timeoutNanos);
-			while (!this.aborted && !this.closed && roomLocked() <= 0 && nanos > 0) {
-				nanos = awaitProducer(interruptible, nanos);
+			if (this.aborted || this.closed) {
+				return false;
 			}
-			boolean added = nanos != INTERRUPTED && !this.aborted && !this.closed && roomLocked() > 0;
-			if (added) {
+			if (roomLocked() > 0 && this.waitingPuts.isEmpty()) {
 				// a consumer that finds it at the head wakes the others
 				append(marker);
 				this.markers++;
+				return true;
 			}
-			return added;
+			if (nanos <= 0) {
+				return false;
+			}
+			// in line behind the producers already waiting
+			waiting = new WaitingPut(new Object[] { marker }, 0, 1, null, true);
+			this.waitingPuts.add(waiting);
 		}
 		finally {
 			this.lock.unlock();
 		}
+		return awaitAdded(waiting, interruptible, nanos) == 1;
 	}
 
 	/**
@@ -687,11 +817,11 @@ public final class BatchQueue {
 		}
 	}
 
-	/** Waits for room; returns the nanos left, or {@link #INTERRUPTED}. */
-	private long awaitProducer(boolean interruptible, long nanos) {
+	/** The staging producer waits for room. */
+	private void awaitProducer() {
 		this.waitingProducers++;
 		try {
-			return await(this.notFull, interruptible, nanos);
+			this.notFull.awaitUninterruptibly();
 		}
 		finally {
 			this.waitingProducers--;
@@ -708,6 +838,7 @@ public final class BatchQueue {
 		try {
 			this.workers = Math.max(1, workers);
 			this.extra = Math.max(this.capacity, this.workers);
+			signalProducers();
 			this.notFull.signalAll();
 			this.notEmpty.signalAll();
 		}
@@ -742,6 +873,9 @@ public final class BatchQueue {
 			}
 			this.notEmpty.signalAll();
 			this.notFull.signalAll();
+			for (WaitingPut put : this.waitingPuts) {
+				LockSupport.unpark(put.thread);
+			}
 		}
 		finally {
 			this.lock.unlock();
