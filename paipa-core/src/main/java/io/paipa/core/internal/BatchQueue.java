@@ -87,6 +87,12 @@ public final class BatchQueue {
 	 */
 	private volatile int waitingConsumers;
 
+	/**
+	 * Whether a consumer was signalled and has not woken yet; the staging producer need
+	 * not hand its items over meanwhile.
+	 */
+	private volatile boolean wakePending;
+
 	private int waitingProducers;
 
 	/**
@@ -215,7 +221,8 @@ public final class BatchQueue {
 			if (this.aborted) {
 				return ABORTED;
 			}
-			if (!this.markerInHand && (this.count != 0 || moveStagedLocked() != 0)) {
+			if (!this.markerInHand && (moveStagedLocked() != 0 || this.count != 0)) {
+				// what is staged goes with what waits in the ring
 				return 1;
 			}
 			if (!this.markerInHand && this.closed) {
@@ -231,6 +238,15 @@ public final class BatchQueue {
 		}
 	}
 
+	/**
+	 * Wakes a waiting consumer. Until one has woken, the staging producer keeps staging:
+	 * the woken consumer takes what was staged meanwhile with what is in the ring.
+	 */
+	private void signalConsumer() {
+		this.wakePending = true;
+		this.notEmpty.signal();
+	}
+
 	/** Waits for an entry; returns the nanos left. */
 	private long awaitConsumer(long nanos) {
 		this.waitingConsumers++;
@@ -241,6 +257,7 @@ public final class BatchQueue {
 		}
 		finally {
 			this.waitingConsumers--;
+			this.wakePending = false;
 		}
 	}
 
@@ -278,7 +295,7 @@ public final class BatchQueue {
 		this.count -= n;
 		this.held += n;
 		if (this.count != 0 && this.waitingConsumers != 0) {
-			this.notEmpty.signal();
+			signalConsumer();
 		}
 		signalProducers();
 		return n;
@@ -695,7 +712,8 @@ public final class BatchQueue {
 			staged.items[n] = item;
 			if (staged.size.compareAndSet(n, n + 1)) {
 				// after publishing the item: a consumer counted as waiting is woken
-				return (n + 1 < staged.items.length && this.waitingConsumers == 0) || flushStaged();
+				return (n + 1 < staged.items.length && (this.waitingConsumers == 0 || this.wakePending))
+						|| flushStaged();
 			}
 		}
 	}
@@ -804,7 +822,7 @@ public final class BatchQueue {
 		}
 		this.count += n;
 		if (this.waitingConsumers != 0) {
-			this.notEmpty.signal();
+			signalConsumer();
 		}
 	}
 
@@ -813,7 +831,7 @@ public final class BatchQueue {
 		this.ring[(tail >= this.ring.length) ? tail - this.ring.length : tail] = entry;
 		this.count++;
 		if (this.waitingConsumers != 0) {
-			this.notEmpty.signal();
+			signalConsumer();
 		}
 	}
 

@@ -225,4 +225,21 @@ class BatchQueueWaitingPutTests {
 		assertThat(queue.awaitRoom()).isEqualTo(1);
 	}
 
+	@Test
+	void aTakeTakesWhatIsStagedWithWhatWaitsInTheRing() {
+		BatchQueue queue = new BatchQueue(8, 1);
+		LongAdder staged = new LongAdder();
+		queue.stageFor(4, staged);
+		assertThat(queue.awaitRoom()).isEqualTo(8);
+		assertThat(queue.stage("a")).isTrue();
+		assertThat(queue.flushStaged()).isTrue();
+		assertThat(queue.stage("b")).isTrue();
+		assertThat(queue.stage("c")).isTrue();
+		assertThat(staged.sum()).as("b and c wait beside the ring").isEqualTo(1);
+
+		assertThat(take(queue, 8, 0)).isEqualTo(3);
+		assertThat(this.batch).startsWith("a", "b", "c");
+		assertThat(staged.sum()).isEqualTo(3);
+	}
+
 }
