@@ -50,7 +50,12 @@
  * thread, the first queue's only producer, stages each item beside the ring without the
  * lock (publishing it with one compare-and-set); the staged items go into the ring in one
  * lock when a few have gathered, and at once when a worker waits, which takes them itself
- * if it finds them first.</li>
+ * if it finds them first. While a worker it signalled is still waking, the source keeps
+ * staging: that worker's take moves them in with what waits in the ring. The source is
+ * woken when half the ring is free, not for every item taken. A producer that finds no
+ * room waits in line; whoever makes room moves the waiting producers' items (and markers,
+ * in the same line) into it, oldest first, so a woken producer has nothing left to do
+ * under the lock and producers do not come back one by one.</li>
  * <li><b>A bound that counts items in hand, with room for double buffering.</b> Taking a
  * batch does not free its room in the queue until the worker has handed the batch's
  * outputs on (it releases them on its next take). A queue holds at most its capacity, and
