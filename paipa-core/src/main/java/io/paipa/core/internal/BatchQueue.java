@@ -452,9 +452,12 @@ public final class BatchQueue {
 		return roomLocked() > 0 && this.count <= this.capacity - this.capacity / 2;
 	}
 
-	/** Moves the items of waiting producers into the room there is, oldest first. */
+	/**
+	 * Moves the items of waiting producers into the room there is, oldest first; none
+	 * into a closed or aborted queue, which refuses them.
+	 */
 	private void fillFromWaitingPuts() {
-		int room = roomLocked();
+		int room = (this.closed || this.aborted) ? 0 : roomLocked();
 		WaitingPut put;
 		while (room > 0 && (put = this.waitingPuts.peek()) != null) {
 			int n = Math.min(room, put.to - put.next);
