@@ -587,7 +587,8 @@ public final class BatchQueue {
 		 * interrupt leaves the flag set.
 		 */
 		void awaitProducer(boolean interruptible, long nanos, BatchQueue queue) {
-			long deadline = (nanos == FOREVER) ? 0 : System.nanoTime() + nanos;
+			// unused (and overflowing) for a wait without limit
+			long deadline = System.nanoTime() + nanos;
 			boolean interrupted = false;
 			try {
 				while (!this.done && !queue.aborted && !queue.closed) {
@@ -860,7 +861,6 @@ public final class BatchQueue {
 			this.workers = Math.max(1, workers);
 			this.extra = Math.max(this.capacity, this.workers);
 			signalProducers();
-			this.notFull.signalAll();
 			this.notEmpty.signalAll();
 		}
 		finally {

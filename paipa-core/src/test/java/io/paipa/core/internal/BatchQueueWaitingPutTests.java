@@ -244,4 +244,70 @@ class BatchQueueWaitingPutTests {
 		assertThat(staged.sum()).isEqualTo(3);
 	}
 
+	@Test
+	void aProducerThatWaitedIsToldHowManyOfItsItemsWentInFromWhereItStarted() throws Exception {
+		BatchQueue queue = new BatchQueue(1, 1);
+		put(queue, 1);
+		Object[] items = { "skipped", "x", "y" };
+		Parked<Integer> producer = Parked
+			.start("producer", () -> queue.put(items, 1, 3, false, TimeUnit.SECONDS.toNanos(1), null))
+			.awaitParkedIn(PUT_WAIT);
+		assertThat(take(queue, 1, 0)).isEqualTo(1);
+
+		assertThat(producer.result()).as("x went in, then the time ran out").isEqualTo(1);
+		Parked<Integer> waitsForAll = Parked.start("all", () -> queue.put(items, 1, 3, false, -1, null))
+			.awaitParkedIn(PUT_WAIT);
+		assertThat(take(queue, 1, 1)).isEqualTo(1);
+		assertThat(this.batch[0]).isEqualTo("x");
+		assertThat(take(queue, 1, 1)).isEqualTo(1);
+		assertThat(waitsForAll.result()).isEqualTo(2);
+	}
+
+	@Test
+	void aMarkerWithRoomGoesInAtOnceUnlessTheQueueIsClosedOrAborted() {
+		BatchQueue queue = new BatchQueue(2, 1);
+		assertThat(queue.putMarker(MARKER, false, 0)).isTrue();
+		assertThat(queue.size()).isEqualTo(1);
+		assertThat(take(queue, 2, 0)).isEqualTo(BatchQueue.AT_MARKER);
+
+		BatchQueue closed = new BatchQueue(2, 1);
+		closed.close();
+		assertThat(closed.putMarker(MARKER, false, -1)).isFalse();
+		assertThat(closed.size()).isZero();
+		BatchQueue aborted = new BatchQueue(2, 1);
+		aborted.abort();
+		assertThat(aborted.putMarker(MARKER, false, -1)).isFalse();
+		assertThat(aborted.drain()).isEmpty();
+	}
+
+	@Test
+	void aMarkerThatWaitedInLinePassesAndTheItemsAfterItFollow() throws Exception {
+		BatchQueue queue = new BatchQueue(1, 1);
+		queue.register();
+		put(queue, 1);
+		Parked<Boolean> marker = Parked.start("marker", () -> queue.putMarker(MARKER, false, -1))
+			.awaitParkedIn(PUT_WAIT);
+		assertThat(take(queue, 1, 0)).isEqualTo(1);
+		assertThat(marker.result()).isTrue();
+		assertThat(take(queue, 1, 1)).isEqualTo(BatchQueue.AT_MARKER);
+		Object[] slot = new Object[1];
+		assertThat(queue.awaitMarker(slot, null)).isEqualTo(1);
+		assertThat(slot[0]).isSameAs(MARKER);
+		queue.markerPassed();
+
+		put(queue, "after");
+		assertThat(take(queue, 1, 0)).isEqualTo(1);
+		assertThat(this.batch[0]).isEqualTo("after");
+	}
+
+	@Test
+	void theStagingProducerOfAClosedOrAbortedQueueIsGivenNoRoom() {
+		BatchQueue closed = new BatchQueue(4, 1);
+		closed.close();
+		assertThat(closed.awaitRoom()).isZero();
+		BatchQueue aborted = new BatchQueue(4, 1);
+		aborted.abort();
+		assertThat(aborted.awaitRoom()).isZero();
+	}
+
 }
