@@ -646,30 +646,28 @@ public final class BatchQueue {
 	 * @return whether the marker was added
 	 */
 	public boolean putMarker(Marker marker, boolean interruptible, long timeoutNanos) {
-		WaitingPut waiting;
+		WaitingPut waiting = null;
+		boolean added;
 		long nanos = limit(timeoutNanos);
 		this.lock.lock();
 		try {
-			if (this.aborted || this.closed) {
-				return false;
-			}
-			if (roomLocked() > 0 && this.waitingPuts.isEmpty()) {
+			boolean open = !this.aborted && !this.closed;
+			added = open && roomLocked() > 0 && this.waitingPuts.isEmpty();
+			if (added) {
 				// a consumer that finds it at the head wakes the others
 				append(marker);
 				this.markers++;
-				return true;
 			}
-			if (nanos <= 0) {
-				return false;
+			else if (open && nanos > 0) {
+				// in line behind the producers already waiting
+				waiting = new WaitingPut(new Object[] { marker }, 0, 1, null, true);
+				this.waitingPuts.add(waiting);
 			}
-			// in line behind the producers already waiting
-			waiting = new WaitingPut(new Object[] { marker }, 0, 1, null, true);
-			this.waitingPuts.add(waiting);
 		}
 		finally {
 			this.lock.unlock();
 		}
-		return awaitAdded(waiting, interruptible, nanos) == 1;
+		return added || (waiting != null && awaitAdded(waiting, interruptible, nanos) == 1);
 	}
 
 	/**

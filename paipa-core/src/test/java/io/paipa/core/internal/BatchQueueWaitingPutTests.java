@@ -176,12 +176,19 @@ class BatchQueueWaitingPutTests {
 		assertThat(marker.result()).isFalse();
 		assertThat(take(closed, 8, 0)).isEqualTo(BatchQueue.ENDED);
 
-		BatchQueue aborted = new BatchQueue(1, 1);
-		put(aborted, 1);
+		BatchQueue aborted = new BatchQueue(2, 1);
+		put(aborted, 1, 2);
+		assertThat(take(aborted, 2, 0)).isEqualTo(2);
+		put(aborted, 3, 4);
+		assertThat(take(aborted, 2, 0)).isEqualTo(2);
+		// 4 in hand: no room until some are released
 		Parked<Integer> refused = waitingPut(aborted, true, -1, null, "x");
 		aborted.abort();
+		// the room this release makes is not given to it: the aborted queue refuses it
+		aborted.release(2);
 		assertThat(refused.result()).isZero();
 		assertThat(refused.interruptedAfter()).isFalse();
+		assertThat(aborted.drain()).isEmpty();
 	}
 
 	@Test
