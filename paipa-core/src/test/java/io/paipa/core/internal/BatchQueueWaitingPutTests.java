@@ -249,6 +249,11 @@ class BatchQueueWaitingPutTests {
 		assertThat(take(queue, 8, 0)).isEqualTo(3);
 		assertThat(this.batch).startsWith("a", "b", "c");
 		assertThat(staged.sum()).isEqualTo(3);
+		// a take that finds nothing staged leaves the stage to the producer
+		assertThat(take(queue, 8, 3)).isZero();
+		assertThat(queue.stage("d")).isTrue();
+		assertThat(take(queue, 8, 0)).isEqualTo(1);
+		assertThat(this.batch[0]).isEqualTo("d");
 	}
 
 	@Test
