@@ -462,14 +462,10 @@ public final class BatchQueue {
 		while (room > 0 && (put = this.waitingPuts.peek()) != null) {
 			int n = Math.min(room, put.to - put.next);
 			if (put.marker) {
-				append(put.src[0]);
-				this.markers++;
+				appendMarker(put.src[0]);
 			}
 			else {
-				append(put.src, put.next, n);
-			}
-			if (put.counter != null) {
-				put.counter.add(n);
+				append(put.src, put.next, n, put.counter);
 			}
 			put.next += n;
 			room -= n;
@@ -505,17 +501,10 @@ public final class BatchQueue {
 		this.lock.lock();
 		try {
 			int done = from;
-			while (done < to && !this.aborted && !this.closed) {
-				int room = roomLocked();
-				if (room <= 0) {
-					break;
-				}
-				int n = Math.min(room, to - done);
-				append(src, done, n);
-				done += n;
-				if (counter != null) {
-					counter.add(n);
-				}
+			int room = (this.aborted || this.closed) ? 0 : roomLocked();
+			if (room > 0) {
+				done += Math.min(room, to - from);
+				append(src, from, done - from, counter);
 			}
 			if (done == to || this.aborted || this.closed || nanos <= 0) {
 				return done - from;
@@ -655,8 +644,7 @@ public final class BatchQueue {
 			added = open && roomLocked() > 0 && this.waitingPuts.isEmpty();
 			if (added) {
 				// a consumer that finds it at the head wakes the others
-				append(marker);
-				this.markers++;
+				appendMarker(marker);
 			}
 			else if (open && nanos > 0) {
 				// in line behind the producers already waiting
@@ -765,8 +753,7 @@ public final class BatchQueue {
 		Staged staged = this.staged;
 		int n = (staged != null) ? staged.claim() : 0;
 		if (n > 0) {
-			append(staged.items, 0, n);
-			staged.counter.add(n);
+			append(staged.items, 0, n, staged.counter);
 			staged.release(n);
 		}
 		return n;
@@ -810,7 +797,8 @@ public final class BatchQueue {
 
 	}
 
-	private void append(Object[] src, int from, int n) {
+	/** Appends entries, counted in by the counter when there is one. */
+	private void append(Object[] src, int from, int n, LongAdder counter) {
 		Object[] ring = this.ring;
 		int tail = this.head + this.count;
 		if (tail >= ring.length) {
@@ -823,15 +811,19 @@ public final class BatchQueue {
 			}
 		}
 		this.count += n;
+		if (counter != null) {
+			counter.add(n);
+		}
 		if (this.waitingConsumers != 0) {
 			signalConsumer();
 		}
 	}
 
-	private void append(Object entry) {
+	private void appendMarker(Object marker) {
 		int tail = this.head + this.count;
-		this.ring[(tail >= this.ring.length) ? tail - this.ring.length : tail] = entry;
+		this.ring[(tail >= this.ring.length) ? tail - this.ring.length : tail] = marker;
 		this.count++;
+		this.markers++;
 		if (this.waitingConsumers != 0) {
 			signalConsumer();
 		}
