@@ -78,6 +78,16 @@ public class HandoffBenchmark {
 		return Workloads.baselineChain(ITEMS, this.capacity, Workloads::step, Workloads::step, Workloads::step);
 	}
 
+	/**
+	 * A batched hand-off written by hand ({@link BatchedChain}): rings under one lock
+	 * that move everything waiting at once, and local output buffers.
+	 */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long batched() throws InterruptedException {
+		return BatchedChain.run(ITEMS, this.capacity, Workloads::step, Workloads::step, Workloads::step);
+	}
+
 	/** The same steps as a paipa pipeline. */
 	@Benchmark
 	@OperationsPerInvocation(ITEMS)

@@ -16,7 +16,13 @@ import io.paipa.core.Pipeline;
  * microseconds, from the moment an item is put to the moment the last step has it.
  *
  * <p>
- * Usage: {@code java -cp benchmarks.jar io.paipa.benchmarks.LatencyRun [rate] [seconds]}
+ * With more than one round, the contenders take turns (baseline, paipa, baseline, ...),
+ * each round is printed, and a last row gives the median of each column over the rounds,
+ * so that one unlucky stretch of the machine does not decide the comparison.
+ *
+ * <p>
+ * Usage:
+ * {@code java -cp benchmarks.jar io.paipa.benchmarks.LatencyRun [rate] [seconds] [rounds]}
  */
 public final class LatencyRun {
 
@@ -26,19 +32,30 @@ public final class LatencyRun {
 	public static void main(String[] args) throws Exception {
 		int rate = (args.length > 0) ? Integer.parseInt(args[0]) : 10_000;
 		int seconds = (args.length > 1) ? Integer.parseInt(args[1]) : 5;
+		int rounds = (args.length > 2) ? Integer.parseInt(args[2]) : 1;
 		int items = rate * seconds;
-		// a warm-up of both as long as the measured runs: a worker loop runs once per
-		// item
-		// at this rate, so the JIT compiles it late; the measured runs then come warm
+		// a warm-up of both as long as a measured round: at this rate a worker loop
+		// runs once per item, so the JIT compiles it late
 		baseline(rate, items);
 		paipa(rate, items);
-		long[] baseline = baseline(rate, items);
-		long[] paipa = paipa(rate, items);
-		System.out.printf(Locale.ROOT, "latency at %,d items/s for %d s (µs)%n", rate, seconds);
+		double[][] baseline = new double[rounds][];
+		double[][] paipa = new double[rounds][];
+		for (int round = 0; round < rounds; round++) {
+			baseline[round] = percentiles(baseline(rate, items));
+			paipa[round] = percentiles(paipa(rate, items));
+		}
+		System.out.printf(Locale.ROOT, "latency at %,d items/s for %d s, %d round(s) (µs)%n", rate, seconds, rounds);
 		System.out.println("| contender | p50 | p99 | p99.9 | max |");
 		System.out.println("| --- | --- | --- | --- | --- |");
-		print("baseline", baseline);
-		print("paipa", paipa);
+		for (int round = 0; round < rounds; round++) {
+			String suffix = (rounds > 1) ? " " + (round + 1) : "";
+			print("baseline" + suffix, baseline[round]);
+			print("paipa" + suffix, paipa[round]);
+		}
+		if (rounds > 1) {
+			print("baseline median", median(baseline));
+			print("paipa median", median(paipa));
+		}
 	}
 
 	private static long[] paipa(int rate, int items) throws InterruptedException {
@@ -115,11 +132,32 @@ public final class LatencyRun {
 		}
 	}
 
-	private static void print(String name, long[] latencies) {
+	/** p50, p99, p99.9 and max, in µs. */
+	private static double[] percentiles(long[] latencies) {
 		long[] sorted = latencies.clone();
 		Arrays.sort(sorted);
-		System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f |%n", name, at(sorted, 0.50), at(sorted, 0.99),
-				at(sorted, 0.999), sorted[sorted.length - 1] / 1000.0);
+		return new double[] { at(sorted, 0.50), at(sorted, 0.99), at(sorted, 0.999),
+				sorted[sorted.length - 1] / 1000.0 };
+	}
+
+	/** The median of each column over the rounds. */
+	private static double[] median(double[][] rounds) {
+		double[] median = new double[rounds[0].length];
+		for (int column = 0; column < median.length; column++) {
+			double[] values = new double[rounds.length];
+			for (int round = 0; round < rounds.length; round++) {
+				values[round] = rounds[round][column];
+			}
+			Arrays.sort(values);
+			int middle = values.length / 2;
+			median[column] = (values.length % 2 == 1) ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+		}
+		return median;
+	}
+
+	private static void print(String name, double[] percentiles) {
+		System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f |%n", name, percentiles[0], percentiles[1],
+				percentiles[2], percentiles[3]);
 	}
 
 	private static double at(long[] sorted, double quantile) {

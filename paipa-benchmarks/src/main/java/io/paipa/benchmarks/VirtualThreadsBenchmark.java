@@ -1,8 +1,13 @@
 package io.paipa.benchmarks;
 
 import java.lang.reflect.Method;
+import java.util.Iterator;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,7 +28,9 @@ import io.paipa.core.Pipeline;
  * I/O-bound work on virtual threads (Java 21 and later only; on Java 17 the setup fails
  * and JMH reports it): 1,000 virtual workers sleeping 1 ms per item over 200,000 items,
  * against 1,000 virtual threads with no queue, each taking its share of the items. The
- * ideal is 1,000,000 items per second.
+ * ideal is 1,000,000 items per second. Two more hand-written contenders have the
+ * pipeline's shape (the trivial step in one platform thread behind a queue): one with the
+ * pipeline's bound on that queue, one without a bound.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -36,6 +43,9 @@ public class VirtualThreadsBenchmark {
 	static final int ITEMS = 200_000;
 
 	static final int WORKERS = 1_000;
+
+	/** The pipeline's default queue capacity. */
+	static final int CAPACITY = 64;
 
 	private Pipeline<Long> pipeline;
 
@@ -54,8 +64,7 @@ public class VirtualThreadsBenchmark {
 	@Benchmark
 	@OperationsPerInvocation(ITEMS)
 	public long baseline() throws Exception {
-		Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
-		ExecutorService executor = (ExecutorService) factory.invoke(null);
+		ExecutorService executor = virtualThreadPerTask();
 		try {
 			int share = ITEMS / WORKERS;
 			for (int w = 0; w < WORKERS; w++) {
@@ -73,6 +82,79 @@ public class VirtualThreadsBenchmark {
 			executor.awaitTermination(1, TimeUnit.MINUTES);
 		}
 		return ITEMS;
+	}
+
+	/**
+	 * The pipeline's shape written by hand: 1,000 virtual threads pull the source under a
+	 * lock, sleep, and hand each item to one platform thread through an
+	 * {@code ArrayBlockingQueue} of 64 (the pipeline's default capacity); that thread
+	 * does the trivial step.
+	 */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long sameShape() throws Exception {
+		return handWritten(new ArrayBlockingQueue<>(CAPACITY));
+	}
+
+	/**
+	 * As {@link #sameShape()}, with an unbounded {@code LinkedBlockingQueue}: what the
+	 * bound costs.
+	 */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long sameShapeUnbounded() throws Exception {
+		return handWritten(new LinkedBlockingQueue<>());
+	}
+
+	private static long handWritten(BlockingQueue<Long> queue) throws Exception {
+		long[] count = new long[1];
+		Thread consumer = new Thread(() -> {
+			try {
+				for (Long item = queue.take(); item != Workloads.END; item = queue.take()) {
+					Workloads.step(item);
+					count[0]++;
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "same-shape-consumer");
+		consumer.start();
+		Iterator<Long> source = Workloads.source(ITEMS);
+		ReentrantLock lock = new ReentrantLock();
+		ExecutorService executor = virtualThreadPerTask();
+		try {
+			for (int w = 0; w < WORKERS; w++) {
+				executor.submit(() -> {
+					while (true) {
+						Long item;
+						lock.lock();
+						try {
+							if (!source.hasNext()) {
+								return null;
+							}
+							item = source.next();
+						}
+						finally {
+							lock.unlock();
+						}
+						queue.put(IoBoundBenchmark.fetch(item));
+					}
+				});
+			}
+		}
+		finally {
+			executor.shutdown();
+			executor.awaitTermination(1, TimeUnit.MINUTES);
+		}
+		queue.put(Workloads.END);
+		consumer.join();
+		return count[0];
+	}
+
+	private static ExecutorService virtualThreadPerTask() throws Exception {
+		Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+		return (ExecutorService) factory.invoke(null);
 	}
 
 	/** The same as a paipa pipeline with 1,000 virtual workers. */
