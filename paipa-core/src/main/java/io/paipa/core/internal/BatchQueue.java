@@ -701,13 +701,10 @@ public final class BatchQueue {
 			}
 			staged.items[n] = item;
 			if (staged.size.compareAndSet(n, n + 1)) {
-				// after publishing the item: a consumer counted as waiting is woken. The
-				// compare-and-set is a full fence, so this read cannot pass the
-				// publication:
-				// a consumer counts itself as waiting, then looks for staged items, and
-				// the
-				// two never miss each other (a plain store would let an item wait for the
-				// next one)
+				// after publishing the item: a consumer counted as waiting is woken.
+				// The compare-and-set is a full fence, so this read cannot pass it.
+				// A consumer counts itself as waiting, then looks for staged items:
+				// the two never miss each other, as they could with a plain store.
 				return (n + 1 < staged.items.length && (this.waitingConsumers == 0 || this.wakePending))
 						|| flushStaged();
 			}
