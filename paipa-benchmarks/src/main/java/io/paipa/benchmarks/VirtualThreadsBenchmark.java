@@ -30,7 +30,8 @@ import io.paipa.core.Pipeline;
  * against 1,000 virtual threads with no queue, each taking its share of the items. The
  * ideal is 1,000,000 items per second. Two more hand-written contenders have the
  * pipeline's shape (the trivial step in one platform thread behind a queue): one with the
- * pipeline's bound on that queue, one without a bound.
+ * pipeline's bound on that queue, one without a bound. The {@code WideQueue} variants
+ * give the pipeline, and the hand-written queue, 1,000 places instead of 64.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,12 +50,19 @@ public class VirtualThreadsBenchmark {
 
 	private Pipeline<Long> pipeline;
 
+	private Pipeline<Long> wide;
+
 	@Setup(Level.Trial)
 	public void setUp() {
 		if (Runtime.version().feature() < 21) {
 			throw new IllegalStateException("VirtualThreadsBenchmark needs Java 21 or later");
 		}
 		this.pipeline = Pipeline.<Long>builder("virtual")
+			.step("fetch", IoBoundBenchmark::fetch, (s) -> s.workers(WORKERS).virtualThreads(true))
+			.step("trivial", Workloads::step)
+			.build();
+		this.wide = Pipeline.<Long>builder("virtual-wide")
+			.queueCapacity(WORKERS)
 			.step("fetch", IoBoundBenchmark::fetch, (s) -> s.workers(WORKERS).virtualThreads(true))
 			.step("trivial", Workloads::step)
 			.build();
@@ -155,6 +163,26 @@ public class VirtualThreadsBenchmark {
 	private static ExecutorService virtualThreadPerTask() throws Exception {
 		Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
 		return (ExecutorService) factory.invoke(null);
+	}
+
+	/**
+	 * As {@link #paipa()}, with every queue as large as the number of virtual workers
+	 * ({@code queue-capacity: 1000}).
+	 */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long paipaWideQueue() {
+		return this.wide.run(Workloads.source(ITEMS)).completed();
+	}
+
+	/**
+	 * As {@link #sameShape()}, with a queue as large as the number of virtual threads in
+	 * front of it.
+	 */
+	@Benchmark
+	@OperationsPerInvocation(ITEMS)
+	public long sameShapeWideQueue() throws Exception {
+		return handWritten(new ArrayBlockingQueue<>(WORKERS));
 	}
 
 	/** The same as a paipa pipeline with 1,000 virtual workers. */
