@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -103,7 +103,19 @@ final class KafkaPipelineSource
 
 	private final LongAdder committed = new LongAdder();
 
-	private final AtomicBoolean paused = new AtomicBoolean();
+	/**
+	 * Whether the container was asked to pause; changed, together with the request to the
+	 * container, under {@link #pauseLock}.
+	 */
+	private volatile boolean paused;
+
+	/**
+	 * Makes a pause or a resume one step: the listener thread pauses and the pipeline's
+	 * workers resume, and a resume that came between another thread's decision to pause
+	 * and its request to the container would otherwise leave the container paused for
+	 * good.
+	 */
+	private final ReentrantLock pauseLock = new ReentrantLock();
 
 	private final AtomicLong pausedSince = new AtomicLong();
 
@@ -401,16 +413,30 @@ final class KafkaPipelineSource
 	}
 
 	private void pause() {
-		if (this.paused.compareAndSet(false, true)) {
-			this.pausedSince.set(System.nanoTime());
-			this.container.pause();
+		this.pauseLock.lock();
+		try {
+			if (!this.paused) {
+				this.paused = true;
+				this.pausedSince.set(System.nanoTime());
+				this.container.pause();
+			}
+		}
+		finally {
+			this.pauseLock.unlock();
 		}
 	}
 
 	private void resume() {
-		if (this.paused.compareAndSet(true, false)) {
-			this.pausedNanos.addAndGet(System.nanoTime() - this.pausedSince.get());
-			this.container.resume();
+		this.pauseLock.lock();
+		try {
+			if (this.paused) {
+				this.paused = false;
+				this.pausedNanos.addAndGet(System.nanoTime() - this.pausedSince.get());
+				this.container.resume();
+			}
+		}
+		finally {
+			this.pauseLock.unlock();
 		}
 	}
 
@@ -493,13 +519,13 @@ final class KafkaPipelineSource
 	}
 
 	boolean isPaused() {
-		return this.paused.get();
+		return this.paused;
 	}
 
 	/** Total time paused for back-pressure, in seconds. */
 	double pausedSeconds() {
 		long nanos = this.pausedNanos.get();
-		if (this.paused.get()) {
+		if (this.paused) {
 			nanos += System.nanoTime() - this.pausedSince.get();
 		}
 		return nanos / 1e9;
