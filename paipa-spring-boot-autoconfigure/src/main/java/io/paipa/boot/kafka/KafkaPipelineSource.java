@@ -237,8 +237,20 @@ final class KafkaPipelineSource
 		return this.groupId;
 	}
 
+	/**
+	 * Starts consuming; again after a stop too, which paused the container: the pause is
+	 * lifted first, or the consumer would start paused with nothing in flight to resume
+	 * it.
+	 */
 	void start() {
-		this.stopping = false;
+		this.pauseLock.lock();
+		try {
+			this.stopping = false;
+			resumeLocked();
+		}
+		finally {
+			this.pauseLock.unlock();
+		}
 		this.container.start();
 	}
 
@@ -426,17 +438,27 @@ final class KafkaPipelineSource
 		}
 	}
 
+	/**
+	 * Resumes the consumer, unless, by the time the lock is held, the source is stopping
+	 * or a step went into an outage.
+	 */
 	private void resume() {
 		this.pauseLock.lock();
 		try {
-			if (this.paused) {
-				this.paused = false;
-				this.pausedNanos.addAndGet(System.nanoTime() - this.pausedSince.get());
-				this.container.resume();
+			if (!this.stopping && this.outages.get() == 0) {
+				resumeLocked();
 			}
 		}
 		finally {
 			this.pauseLock.unlock();
+		}
+	}
+
+	private void resumeLocked() {
+		if (this.paused) {
+			this.paused = false;
+			this.pausedNanos.addAndGet(System.nanoTime() - this.pausedSince.get());
+			this.container.resume();
 		}
 	}
 

@@ -156,6 +156,26 @@ class KafkaPipelineTests {
 	}
 
 	@Test
+	void aContextStoppedAndStartedAgainConsumesAgain() throws Exception {
+		String in = KafkaTestSupport.unique("in");
+		String out = KafkaTestSupport.unique("out");
+		String group = KafkaTestSupport.unique("group");
+		KafkaTestSupport.createTopic(in, 2);
+		KafkaTestSupport.createTopic(out, 1);
+		KafkaTestSupport.produce(in, 0, 300, (i) -> false);
+		try (ConfigurableApplicationContext context = start(KafkaTestSupport.relayArgs(in, out, null, group))) {
+			assertThat(KafkaTestSupport.readCounts(out, 300, AWAIT).keySet()).isEqualTo(expected(0, 300));
+			// stopping pauses the consumer: starting must let it consume again
+			context.stop();
+			KafkaTestSupport.produce(in, 300, 600, (i) -> false);
+			context.start();
+			Map<String, Integer> counts = KafkaTestSupport.readCounts(out, 600, AWAIT);
+			assertThat(counts.keySet()).isEqualTo(expected(0, 600));
+			assertThat(source(context).isPaused()).isFalse();
+		}
+	}
+
+	@Test
 	void aDeadLetterIsTheOriginalRecordAsConsumedWhateverTheSerializers() throws Exception {
 		String in = KafkaTestSupport.unique("in");
 		String out = KafkaTestSupport.unique("out");
