@@ -82,6 +82,25 @@ class PipelineLifecycleTests {
 	}
 
 	@Test
+	void aContextStoppedAndStartedAgainRunsItsPipelinesAgain() {
+		this.contextRunner.run((context) -> {
+			Held held = context.getBean(Held.class);
+			held.release.countDown();
+			input(context).put("a");
+			await().atMost(WAIT).untilAsserted(() -> assertThat(held.done).containsExactly("a"));
+			Pipeline<?> pipeline = context.getBean("p", Pipeline.class);
+
+			context.stop();
+
+			assertThat(pipeline.snapshot().state()).isEqualTo(PipelineState.STOPPED);
+			context.start();
+			assertThat(pipeline.isRunning()).isTrue();
+			input(context).put("b");
+			await().atMost(WAIT).untilAsserted(() -> assertThat(held.done).containsExactly("a", "b"));
+		});
+	}
+
+	@Test
 	void autoStartupFalseLeavesTheStartToTheApplicationAndStillStopsThePipeline() {
 		Pipeline<?>[] started = new Pipeline<?>[1];
 		this.contextRunner.withPropertyValues("paipa.pipelines.p.auto-startup=false").run((context) -> {
