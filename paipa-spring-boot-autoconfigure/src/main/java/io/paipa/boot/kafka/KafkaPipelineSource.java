@@ -397,8 +397,8 @@ final class KafkaPipelineSource
 
 	/** A record settled in the pipeline. */
 	void finished(KafkaRecordCompletion completion) {
-		int now = this.inFlight.decrementAndGet();
-		if (now <= this.resumeAt && !this.stopping && this.outages.get() == 0) {
+		if (this.inFlight.decrementAndGet() <= this.resumeAt) {
+			// resume() itself leaves a stopping source or one in an outage paused
 			resume();
 		}
 	}
